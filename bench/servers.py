@@ -1,0 +1,104 @@
+"""The servers a benchmark drives: `chinwag serve` as a user starts it, and the bare ASGI app.
+
+Each runs in its own process group until its block ends, pinned (taskset) to the server CPU when
+the run pins; it is ready once its health URL answers 200.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from bench import datagen
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+LOG_DIR = BENCH_DIR / "results" / "logs"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pinned(cmd: list[str], cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus, *cmd] if cpus else cmd
+
+
+@contextmanager
+def serving(cmd: list[str], env: dict[str, str], log: Path, health_url: str, timeout: float = 60.0) -> Iterator[None]:
+    """Run a server (its own process group) until the block ends; ready once `health_url` is 200."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(health_url, timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{health_url} not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    # granian's worker processes share the group: make sure none outlives its parent.
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def python_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+@contextmanager
+def chinwag_server(data: datagen.Dataset, cpus: str | None, name: str) -> Iterator[str]:
+    """`chinwag serve` exactly as a user starts it (one worker, the CLI's own granian settings)."""
+    env = python_env()
+    env["CHINWAG_ACCOUNT_SID"] = data.account_sid
+    env["CHINWAG_AUTH_TOKEN"] = data.auth_token
+    port = free_port()
+    cmd = [sys.executable, "-m", "chinwag", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--workers", "1", "--database", data.database_url]
+    base = f"http://127.0.0.1:{port}"
+    with serving(pinned(cmd, cpus), env, LOG_DIR / f"chinwag-{name}.log", base + "/health"):
+        yield base
+
+
+@contextmanager
+def bare_server(body_file: Path, cpus: str | None, name: str) -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", "1", "--body", str(body_file)]
+    base = f"http://127.0.0.1:{port}"
+    with serving(pinned(cmd, cpus), python_env(), LOG_DIR / f"bare-{name}.log", base):
+        yield base

@@ -1,0 +1,81 @@
+"""The composition root: builds the database, the domain's dependencies and the routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chinwag.config import Settings, load_settings
+from chinwag.core.clock import Clock, OffsetClock
+from chinwag.core.sids import SidFactory
+from chinwag.domain.deps import Deps
+from chinwag.http import admin
+from chinwag.http.auth import Authenticator
+from chinwag.http.context import AppState
+from chinwag.http.openapi import routes as openapi_routes
+from chinwag.http.render import json_response
+from chinwag.http.resources import (
+    configuration,
+    conversations,
+    messages,
+    participant_conversations,
+    participants,
+    roles,
+    services,
+    user_conversations,
+    users,
+)
+from chinwag.http.router import App
+from chinwag.storage.db import open_database
+from chinwag.timer_task import TimerTask
+
+
+async def health(_: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, sids: SidFactory | None = None) -> App:
+    settings = settings or load_settings()
+    db = open_database(settings.database_url)
+    server_clock = clock or OffsetClock(settings.clock_offset)
+    deps = Deps(server_clock, sids or SidFactory())
+    timer_task = TimerTask(db, deps, settings.timer_interval)
+    state = AppState(
+        db=db,
+        deps=deps,
+        auth=Authenticator(db, settings.auth_cache_seconds),
+        public_url=settings.public_url,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: App) -> AsyncIterator[None]:
+        await db.start()
+        timer_task.start()
+        try:
+            yield
+        finally:
+            await timer_task.stop()
+            await db.close()
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        *openapi_routes(),
+        *configuration.routes(),
+        *services.routes(),
+        *roles.routes(),
+        *users.routes(),
+        *conversations.routes(),
+        *participants.routes(),
+        *messages.routes(),
+        *user_conversations.routes(),
+        *participant_conversations.routes(),
+    ]
+    if settings.admin_api and isinstance(server_clock, OffsetClock):
+        routes += admin.routes(server_clock, timer_task)
+    app = App(routes, lifespan)
+    app.state.chinwag = state
+    return app

@@ -1,0 +1,150 @@
+"""The `chinwag` command: `serve`, `migrate`, `accounts create`, `accounts list`.
+
+`chinwag serve --host H --port P --database URL` is a contract that outside scripts rely on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from chinwag.config import DEFAULT_DATABASE
+from chinwag.core.sids import SidPrefix, looks_like
+
+T = TypeVar("T")
+
+
+def _database_option(fn):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--database",
+        "database",
+        envvar="CHINWAG_DATABASE",
+        default=DEFAULT_DATABASE,
+        show_default=True,
+        help="sqlite:///FILE or postgresql://user@host:port/db",
+    )(fn)
+
+
+def _with_database(work: Callable[[], T]) -> T:
+    """Start-up database work; a bad URL or a database that cannot be opened is a one-line error."""
+    import asyncpg
+    import sqlalchemy.exc
+
+    try:
+        return work()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error, asyncpg.PostgresError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise click.ClickException(f"cannot open the database: {reason}") from None
+
+
+def _account_from_env() -> tuple[str | None, str | None]:
+    """CHINWAG_ACCOUNT_SID and CHINWAG_AUTH_TOKEN come together or not at all (docs/decisions.md)."""
+    sid = os.environ.get("CHINWAG_ACCOUNT_SID") or None
+    token = os.environ.get("CHINWAG_AUTH_TOKEN") or None
+    if (sid is None) != (token is None):
+        missing = "CHINWAG_AUTH_TOKEN" if token is None else "CHINWAG_ACCOUNT_SID"
+        raise click.ClickException(
+            f"{missing} is not set: set both CHINWAG_ACCOUNT_SID and CHINWAG_AUTH_TOKEN, or neither"
+        )
+    if sid is not None and not looks_like(sid, SidPrefix.ACCOUNT):
+        raise click.ClickException(f"CHINWAG_ACCOUNT_SID must be AC and 32 hex digits, not {sid!r}")
+    if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
+        raise click.ClickException("CHINWAG_AUTH_TOKEN must be printable ASCII without spaces")
+    return sid, token
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Granian binds with SO_REUSEPORT, so a second server on a busy port would start and silently
+    take a share of the first one's connections. Refuse instead: a plain bind fails on a port in use."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot listen on {host}: {exc}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = "it is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
+
+
+@click.group()
+def main() -> None:
+    """chinwag: the Twilio Conversations REST API v1, self-hosted."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="server processes")
+@click.option("--public-url", default=None, help="base of response URLs when behind a proxy")
+@_database_option
+def serve(host: str, port: int, workers: int, public_url: str | None, database: str) -> None:
+    """Migrate the database, make sure an account exists, and serve the API (granian)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from chinwag import bootstrap
+
+    sid, token = _account_from_env()
+    _check_port_free(host, port)
+    made = _with_database(lambda: bootstrap.prepare(database, sid, token))
+    if made is not None:
+        click.echo(f"Created account\n  CHINWAG_ACCOUNT_SID={made[0]}\n  CHINWAG_AUTH_TOKEN={made[1]}", err=True)
+    os.environ["CHINWAG_DATABASE"] = database
+    if public_url:
+        os.environ["CHINWAG_PUBLIC_URL"] = public_url
+    click.echo(f"chinwag serving http://{host}:{port} on {database.split('?')[0]}", err=True)
+    Granian(
+        "chinwag.asgi:create",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_access=False,
+    ).serve()
+
+
+@main.command()
+@_database_option
+def migrate(database: str) -> None:
+    """Apply the schema migrations and exit."""
+    from chinwag.storage import migrate as migrations
+
+    _with_database(lambda: migrations.upgrade(database))
+    click.echo("database is at the latest schema", err=True)
+
+
+@main.group()
+def accounts() -> None:
+    """Accounts (the credentials clients authenticate with)."""
+
+
+@accounts.command("create")
+@_database_option
+def accounts_create(database: str) -> None:
+    """Create an account with its default service; prints its SID and auth token."""
+    from chinwag import bootstrap
+
+    sid, token = _with_database(lambda: bootstrap.create_account(database))
+    click.echo(f"{sid} {token}")
+
+
+@accounts.command("list")
+@_database_option
+def accounts_list(database: str) -> None:
+    """Print every account: SID, auth token, date created."""
+    from chinwag import bootstrap
+
+    for sid, token, created in _with_database(lambda: bootstrap.list_accounts(database)):
+        click.echo(f"{sid} {token} {created}")

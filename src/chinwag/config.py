@@ -1,0 +1,38 @@
+"""Settings, read from the environment when the app is built (never at import).
+
+`chinwag serve` writes its flags into these variables before starting the ASGI server, so every
+worker process builds the same app from the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DATABASE = "sqlite:///chinwag.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE
+    # Base of the absolute URLs in responses (behind a proxy); None: taken from each request's Host.
+    public_url: str | None = None
+    # How long a verified credential is trusted without a database look-up.
+    auth_cache_seconds: float = 60.0
+    # How often each server process carries out conversation timers whose deadline passed.
+    timer_interval: float = 1.0
+    # Test control plane (`/__admin/…`: move the server's clock). Off unless asked for.
+    admin_api: bool = False
+    # Seconds added to the system clock (tests of timers across a restart).
+    clock_offset: float = 0.0
+
+
+def load_settings() -> Settings:
+    return Settings(
+        database_url=os.environ.get("CHINWAG_DATABASE", DEFAULT_DATABASE),
+        public_url=os.environ.get("CHINWAG_PUBLIC_URL") or None,
+        auth_cache_seconds=float(os.environ.get("CHINWAG_AUTH_CACHE_SECONDS", "60")),
+        timer_interval=float(os.environ.get("CHINWAG_TIMER_INTERVAL", "1")),
+        admin_api=os.environ.get("CHINWAG_ADMIN_API", "").lower() in ("1", "true", "yes"),
+        clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
+    )

@@ -1,0 +1,142 @@
+"""Messages (IM): indexes from 0, strictly increasing per conversation, never reused.
+
+Posting locks the conversation row, allocates the index from its counter, inserts the message
+and bumps the unread count of every participant whose horizon lies below it, all in one
+transaction (decisions.md #12, #8). A message to an inactive conversation makes it active again;
+a closed conversation takes none (409/50377).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from chinwag.core.errors import ErrorCode, TwilioError, invalid
+from chinwag.core.pagination import PageRequest
+from chinwag.core.sids import SidPrefix
+from chinwag.domain import conversations, timers, validation
+from chinwag.domain.deps import Deps
+from chinwag.domain.models import Conversation, Message, Page
+from chinwag.storage.db import Tx
+from chinwag.storage.repos import conversations as conversation_repo
+from chinwag.storage.repos import messages as repo
+from chinwag.storage.repos import participants as participant_repo
+
+MESSAGE_ATTRIBUTES_MAX = 4 * 1024
+BODY_MAX = 32 * 1024  # chat limit (behavior.md §8)
+AUTHOR_MAX = 256
+SUBJECT_MAX = 256
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    author: str | None = None
+    body: str | None = None
+    attributes: str | None = None
+    date_created: str | None = None
+    date_updated: str | None = None
+    content_sid: str | None = None
+    media_sid: str | None = None
+    subject: str | None = None
+
+
+def _author(value: str) -> str:
+    if len(value) > AUTHOR_MAX:
+        raise TwilioError(ErrorCode.AUTHOR_TOO_LONG, limit=AUTHOR_MAX)
+    return value
+
+
+def _body(value: str) -> str:
+    if len(value) > BODY_MAX:
+        raise TwilioError(ErrorCode.BODY_TOO_LONG, limit=BODY_MAX)
+    return value
+
+
+def _subject(value: str) -> str:
+    if len(value) > SUBJECT_MAX:
+        raise invalid(f"Subject is too long (maximum {SUBJECT_MAX} characters)")
+    return value
+
+
+async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Message:
+    """`conv` must have been fetched with its row locked."""
+    if conv.state == timers.CLOSED:
+        raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
+    if not data.body and not data.media_sid and not data.content_sid:
+        raise TwilioError(ErrorCode.BODY_MISSING)
+    if data.content_sid:
+        validation.sid_of(data.content_sid, SidPrefix.CONTENT, "ContentSid")
+    author = _author(data.author) if data.author else "system"
+    body = _body(data.body) if data.body else None
+    attributes = validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"
+    subject = _subject(data.subject) if data.subject else None
+    created = validation.iso_date(data.date_created, "DateCreated") if data.date_created else deps.now()
+    updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
+    author_participant_sid = await participant_repo.sid_by_identity(tx, conv.sid, author) if data.author else None
+    index = await conversation_repo.allocate_index(tx, conv.sid)
+    message = await repo.insert(
+        tx,
+        Message(
+            seq=0,
+            sid=deps.sid(SidPrefix.MESSAGE),
+            account_sid=conv.account_sid,
+            chat_service_sid=conv.chat_service_sid,
+            conversation_sid=conv.sid,
+            index=index,
+            author=author,
+            body=body,
+            attributes=attributes,
+            participant_sid=author_participant_sid,
+            content_sid=data.content_sid or None,
+            subject=subject,
+            date_created=created,
+            date_updated=updated,
+        ),
+    )
+    await participant_repo.message_added(tx, conv.sid, index)
+    await conversations.touch(tx, deps, conv)
+    return message
+
+
+async def fetch(tx: Tx, conv: Conversation, ref: str, path: str) -> Message:
+    message = await repo.get(tx, conv.sid, ref)
+    if message is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=path)
+    return message
+
+
+async def update(tx: Tx, deps: Deps, conv: Conversation, ref: str, path: str, data: MessageInput) -> Message:
+    if conv.state == timers.CLOSED:
+        raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
+    current = await fetch(tx, conv, ref, path)
+    changes: dict[str, object] = {}
+    if data.author is not None:
+        changes["author"] = _author(data.author) if data.author else "system"
+        # participant_sid follows the author (docs/decisions.md).
+        changes["participant_sid"] = (
+            await participant_repo.sid_by_identity(tx, conv.sid, data.author) if data.author else None
+        )
+    if data.body is not None:
+        changes["body"] = _body(data.body) if data.body else None
+    if data.attributes is not None:
+        changes["attributes"] = (
+            validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"
+        )
+    if data.subject is not None:
+        changes["subject"] = _subject(data.subject) if data.subject else None
+    if data.date_created is not None:
+        changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")
+    changes["date_updated"] = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else deps.now()
+    return await repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
+
+
+async def delete(tx: Tx, conv: Conversation, ref: str, path: str) -> None:
+    """`conv` locked: the unread counts of readers below this index drop by one with it."""
+    current = await fetch(tx, conv, ref, path)
+    await repo.delete(tx, current.sid)
+    await participant_repo.message_removed(tx, conv.sid, current.index)
+
+
+async def page(tx: Tx, conv: Conversation, req: PageRequest, order: str | None) -> Page[Message]:
+    if order not in (None, "asc", "desc"):
+        raise TwilioError(ErrorCode.ORDER_INVALID, value=order)
+    return await repo.page(tx, conv.sid, req, descending=order == "desc")

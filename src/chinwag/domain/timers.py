@@ -1,0 +1,62 @@
+"""Conversation states and timers (behavior.md §5.5, decisions.md #17, #18).
+
+States: `active` ⇄ `inactive` freely; anything → `closed`, which is final. Timers are ISO-8601
+durations measuring inactivity: `Timers.Inactive` (≥ PT1M) takes an active conversation to
+inactive, `Timers.Closed` (≥ PT10M) closes it; `PT0S` disables one. Each becomes an absolute
+deadline (`timers.date_inactive` / `date_closed`), stored so that a restart loses none, and
+pushed forward by activity: a new message, a state change or new timers. A sweeper in every
+server process carries out deadlines that have passed (see `due` and http/timer_task.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chinwag.core.clock import iso
+from chinwag.core.durations import parse_duration
+from chinwag.domain.deps import Deps
+from chinwag.domain.models import Conversation
+from chinwag.storage.db import Tx
+from chinwag.storage.repos import conversations as repo
+from chinwag.storage.repos import participants as participant_repo
+
+ACTIVE, INACTIVE, CLOSED = "active", "inactive", "closed"
+STATES = (ACTIVE, INACTIVE, CLOSED)
+
+
+def _after(now: float, timer: str | None) -> str | None:
+    seconds = parse_duration(timer) if timer else None
+    return iso(now + seconds) if seconds else None
+
+
+def with_deadlines(conv: Conversation, now: float) -> Conversation:
+    """Recompute the deadlines from `now`, for the conversation's state and timers."""
+    if conv.state == CLOSED:
+        return replace(conv, date_inactive=None, date_closed=None)
+    inactive = _after(now, conv.inactive_timer) if conv.state == ACTIVE else None
+    return replace(conv, date_inactive=inactive, date_closed=_after(now, conv.closed_timer))
+
+
+def has_timers(conv: Conversation) -> bool:
+    return bool(conv.inactive_timer or conv.closed_timer)
+
+
+async def close(tx: Tx, conv: Conversation, now: str) -> Conversation:
+    closed = replace(conv, state=CLOSED, date_inactive=None, date_closed=None, date_updated=now)
+    await participant_repo.release_bindings(tx, conv.sid)
+    return await repo.update(tx, closed)
+
+
+async def due(tx: Tx, deps: Deps, limit: int = 500) -> int:
+    """Apply every transition whose deadline has passed; returns how many conversations moved."""
+    now = deps.now()
+    moved = 0
+    for conv in await repo.due_closed(tx, now, limit):
+        await close(tx, conv, now)
+        moved += 1
+    for conv in await repo.due_inactive(tx, now, limit):
+        if conv.state != ACTIVE:
+            continue
+        await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))
+        moved += 1
+    return moved

@@ -1,0 +1,114 @@
+"""Users (US): identity unique per service and case-sensitive; SID or identity in every path.
+
+`role_sid` is the service's default user role unless `RoleSid` names a service-type role of the
+same service. Uniqueness under concurrent creates comes from the database's unique constraint
+(chat_service_sid, identity), not from a check-then-insert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.core.pagination import PageRequest
+from chinwag.core.sids import SidPrefix
+from chinwag.domain import roles, validation
+from chinwag.domain.deps import Deps
+from chinwag.domain.models import Page, Scope, User
+from chinwag.storage.db import Tx
+from chinwag.storage.dialect import UniqueViolation
+from chinwag.storage.repos import services as service_repo
+from chinwag.storage.repos import users as repo
+
+
+async def _role_for(tx: Tx, scope: Scope, role_sid: str | None) -> str:
+    if role_sid:
+        return (await roles.require_role(tx, scope, role_sid, "service")).sid
+    cfg = await service_repo.config(tx, scope.service_sid)
+    assert cfg is not None and cfg.default_chat_service_role_sid is not None
+    return cfg.default_chat_service_role_sid
+
+
+def check_attributes(value: str) -> str:
+    return validation.attributes(value, validation.USER_ATTRIBUTES_MAX)
+
+
+async def create(
+    tx: Tx,
+    deps: Deps,
+    scope: Scope,
+    identity: str | None,
+    friendly_name: str | None = None,
+    attributes: str | None = None,
+    role_sid: str | None = None,
+) -> User:
+    ident = validation.identity(identity)
+    name = validation.friendly_name(friendly_name) if friendly_name else None
+    attrs = check_attributes(attributes) if attributes else "{}"
+    now = deps.now()
+    user = User(
+        seq=0,
+        sid=deps.sid(SidPrefix.USER),
+        account_sid=scope.account_sid,
+        chat_service_sid=scope.service_sid,
+        identity=ident,
+        friendly_name=name,
+        attributes=attrs,
+        role_sid=await _role_for(tx, scope, role_sid),
+        date_created=now,
+        date_updated=now,
+    )
+    try:
+        return await repo.insert(tx, user)
+    except UniqueViolation:
+        raise TwilioError(ErrorCode.USER_EXISTS) from None
+
+
+async def fetch(tx: Tx, scope: Scope, sid_or_identity: str, path: str) -> User:
+    user = await repo.find(tx, scope.service_sid, sid_or_identity)
+    if user is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=path)
+    return user
+
+
+async def fetch_in(tx: Tx, account_sid: str, service_sid: str | None, sid_or_identity: str, path: str) -> User:
+    """`fetch` with the URL's service resolved in the same query (the short form: the account's
+    default service). An unknown or foreign service is a 404 for the path, as `resolve_scope` says."""
+    user = await repo.find_in(tx, account_sid, service_sid, sid_or_identity)
+    if user is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=path)
+    return user
+
+
+async def update(
+    tx: Tx,
+    deps: Deps,
+    scope: Scope,
+    sid_or_identity: str,
+    path: str,
+    friendly_name: str | None = None,
+    attributes: str | None = None,
+    role_sid: str | None = None,
+) -> User:
+    """Only the parameters sent change; an empty FriendlyName clears it, empty Attributes resets to `{}`."""
+    user = await fetch(tx, scope, sid_or_identity, path)
+    changes: dict[str, object] = {}
+    if friendly_name is not None:
+        changes["friendly_name"] = validation.friendly_name(friendly_name) if friendly_name else None
+    if attributes is not None:
+        changes["attributes"] = check_attributes(attributes) if attributes else "{}"
+    if role_sid:
+        changes["role_sid"] = (await roles.require_role(tx, scope, role_sid, "service")).sid
+    if not changes:
+        return user
+    return await repo.update(tx, replace(user, date_updated=deps.now(), **changes))  # type: ignore[arg-type]
+
+
+async def delete(tx: Tx, scope: Scope, sid_or_identity: str, path: str) -> None:
+    """Deletes the user; their participants go with them (decisions.md #5), their messages stay."""
+    user = await fetch(tx, scope, sid_or_identity, path)
+    await repo.delete(tx, user.sid)
+
+
+async def page(tx: Tx, scope: Scope, req: PageRequest) -> Page[User]:
+    return await repo.page(tx, scope.service_sid, req)

@@ -1,0 +1,130 @@
+"""Per-request context and the wrapper every API endpoint goes through.
+
+The wrapper authenticates, hands the handler a `Ctx`, and turns `TwilioError` (and anything
+unexpected, logged) into Twilio's error body. Handlers stay thin: parse, call domain, render.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.domain import chat_services
+from chinwag.domain.deps import Deps
+from chinwag.domain.models import Scope
+from chinwag.http.auth import Authenticator
+from chinwag.http.forms import Params
+from chinwag.http.render import error_response
+from chinwag.storage.db import Database, Tx
+
+log = logging.getLogger("chinwag.http")
+
+
+@dataclass(frozen=True)
+class AppState:
+    db: Database
+    deps: Deps
+    auth: Authenticator
+    public_url: str | None
+
+
+class Ctx:
+    __slots__ = ("_base", "account_sid", "request", "service_sid", "state")
+
+    def __init__(self, request: Request, state: AppState, account_sid: str) -> None:
+        self.request = request
+        self.state = state
+        self.account_sid = account_sid
+        self.service_sid: str | None = request.path_params.get("ChatServiceSid")
+        self._base: str | None = None
+
+    @property
+    def db(self) -> Database:
+        return self.state.db
+
+    @property
+    def deps(self) -> Deps:
+        return self.state.deps
+
+    def param(self, name: str) -> str:
+        value: str = self.request.path_params[name]
+        return value
+
+    @property
+    def base(self) -> str:
+        """`scheme://host` of this server as the client reached it."""
+        if self._base is None:
+            if self.state.public_url:
+                self._base = self.state.public_url.rstrip("/")
+            else:
+                host = self.request.headers.get("host", "localhost")
+                self._base = f"{_scheme(self.request)}://{host}"
+        return self._base
+
+    @property
+    def prefix(self) -> str:
+        """URL prefix mirroring the form the client used: `/v1` or `/v1/Services/IS…`."""
+        if self.service_sid is None:
+            return self.base + "/v1"
+        return f"{self.base}/v1/Services/{self.service_sid}"
+
+    @property
+    def list_url(self) -> str:
+        return self.base + self.request.url.path
+
+    @property
+    def path(self) -> str:
+        """The request path without `/v1`, as Twilio's not-found message quotes it."""
+        path: str = self.request.scope["path"]
+        return path[3:] if path.startswith("/v1/") else path
+
+    def query(self) -> Params:
+        return Params.parse(self.request.scope.get("query_string", b""))
+
+    async def form(self) -> Params:
+        return Params.parse(await self.request.body())
+
+    async def scope(self, tx: Tx) -> Scope:
+        return await chat_services.resolve_scope(tx, self.account_sid, self.service_sid, self.path)
+
+    def webhooks_enabled(self) -> bool:
+        """`X-Twilio-Webhook-Enabled: true` asks for webhooks on a REST change (behavior.md §6.3)."""
+        return self.request.headers.get("x-twilio-webhook-enabled", "").lower() == "true"
+
+
+def _scheme(request: Request) -> str:
+    """`request.url.scheme` without building the URL (which parses the Host header and re-splits the
+    whole URL, ~10 µs). Starlette's URL takes the scheme from the scope whenever the scope names the
+    server; otherwise defer to it."""
+    scope = request.scope
+    scheme = scope.get("scheme", "http")
+    if scheme in ("http", "https") and scope.get("server") is not None:
+        return str(scheme)
+    return request.url.scheme
+
+
+Handler = Callable[[Ctx], Awaitable[Response]]
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def run(request: Request) -> Response:
+        state: AppState = request.app.state.chinwag
+        try:
+            account_sid = await state.auth.account_for(request.headers.get("authorization"))
+            ctx = Ctx(request, state, account_sid)
+            if "\x00" in ctx.path:  # nothing stored holds NUL (PostgreSQL text cannot): not found
+                raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
+            return await handler(ctx)
+        except TwilioError as exc:
+            return error_response(exc)
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            return error_response(TwilioError(ErrorCode.INTERNAL))
+
+    run.__name__ = handler.__name__
+    return run

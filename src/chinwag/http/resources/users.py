@@ -1,0 +1,112 @@
+"""`/v1/Users[/{Sid}]` and `/v1/Services/{ChatServiceSid}/Users[/{Sid}]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chinwag.core.pagination import parse_page_request
+from chinwag.domain import users
+from chinwag.domain.models import User
+from chinwag.http.context import Ctx, endpoint
+from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.routing import both, by_method
+
+
+def to_wire(user: User, prefix: str) -> dict[str, Any]:
+    url = f"{prefix}/Users/{user.sid}"
+    return {
+        "sid": user.sid,
+        "account_sid": user.account_sid,
+        "chat_service_sid": user.chat_service_sid,
+        "role_sid": user.role_sid,
+        "identity": user.identity,
+        "friendly_name": user.friendly_name,
+        "attributes": user.attributes,
+        # No realtime layer: never online, no push bindings (decisions.md #13).
+        "is_online": None,
+        "is_notifiable": None,
+        "date_created": user.date_created,
+        "date_updated": user.date_updated,
+        "url": url,
+        "links": {"user_conversations": url + "/Conversations"},
+    }
+
+
+@endpoint
+async def create(ctx: Ctx) -> Response:
+    form = await ctx.form()
+    async with ctx.db.write() as tx:
+        scope = await ctx.scope(tx)
+        user = await users.create(
+            tx,
+            ctx.deps,
+            scope,
+            form.get("Identity"),
+            form.get("FriendlyName"),
+            form.get("Attributes"),
+            form.get("RoleSid"),
+        )
+    return json_response(to_wire(user, ctx.prefix), 201)
+
+
+@endpoint
+async def read(ctx: Ctx) -> Response:
+    query = ctx.query()
+    async with ctx.db.read() as tx:
+        scope = await ctx.scope(tx)
+        list_id = f"users:{scope.service_sid}"
+        req = parse_page_request(query, list_id)
+        page = await users.page(tx, scope, req)
+    prefix = ctx.prefix
+    return list_response(
+        url=ctx.list_url,
+        key="users",
+        records=[to_wire(u, prefix) for u in page.items],
+        page=page,
+        req=req,
+        list_id=list_id,
+        filters=[],
+    )
+
+
+@endpoint
+async def fetch(ctx: Ctx) -> Response:
+    async with ctx.db.read() as tx:
+        user = await users.fetch_in(tx, ctx.account_sid, ctx.service_sid, ctx.param("Sid"), ctx.path)
+    return json_response(to_wire(user, ctx.prefix))
+
+
+@endpoint
+async def update(ctx: Ctx) -> Response:
+    form = await ctx.form()
+    async with ctx.db.write() as tx:
+        scope = await ctx.scope(tx)
+        user = await users.update(
+            tx,
+            ctx.deps,
+            scope,
+            ctx.param("Sid"),
+            ctx.path,
+            friendly_name=form.get("FriendlyName"),
+            attributes=form.get("Attributes"),
+            role_sid=form.get("RoleSid"),
+        )
+    return json_response(to_wire(user, ctx.prefix))
+
+
+@endpoint
+async def delete(ctx: Ctx) -> Response:
+    async with ctx.db.write() as tx:
+        scope = await ctx.scope(tx)
+        await users.delete(tx, scope, ctx.param("Sid"), ctx.path)
+    return no_content()
+
+
+def routes() -> list[Route]:
+    return [
+        *both("/Users", by_method(GET=read, POST=create), ["GET", "POST"]),
+        *both("/Users/{Sid}", by_method(GET=fetch, POST=update, DELETE=delete), ["GET", "POST", "DELETE"]),
+    ]

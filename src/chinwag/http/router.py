@@ -1,0 +1,171 @@
+"""The ASGI application: routes a request to its endpoint by a tree of path segments.
+
+Why not `Starlette(routes=…)`: chinwag mounts every resource at two URL forms, and Starlette's
+router tries each route's regular expression in turn, behind two middleware layers; on a user
+fetch that was over a third of the server's time (bench/README.md). Here the route table is the
+same Starlette `Route` declarations (so the coverage matrix and `/openapi.json` read them as
+before), endpoints still take Starlette's `Request` and return its `Response`, and dispatch is a
+walk down a tree of the templates' segments: a literal, or `*` for a `{param}` that fills a whole
+segment (the only kind of parameter Twilio's paths have; anything else is refused at start).
+
+Semantics kept from Starlette: a `{param}` matches one non-empty segment of the decoded path; the
+first route in registration order wins; HEAD is served wherever GET is; a path that exists with
+another method is a 405 carrying `Allow`. Unknown paths are a 404. Both answer in Twilio's error
+body, and so does anything an endpoint lets escape (a 500, logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from starlette.datastructures import State
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.http.render import error_response
+
+log = logging.getLogger("chinwag.http")
+
+_WHOLE_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::str)?\}")
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
+
+
+class _Target:
+    """One route at a tree leaf: its endpoint, methods (HEAD added with GET), and parameter names
+    by segment position."""
+
+    __slots__ = ("endpoint", "methods", "order", "params")
+
+    def __init__(self, order: int, route: Route, params: list[tuple[int, str]]) -> None:
+        self.order = order
+        self.endpoint = route.endpoint
+        self.methods = frozenset(route.methods or ("GET", "HEAD"))
+        self.params = params
+
+
+class _Node:
+    __slots__ = ("any", "literal", "targets")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node] = {}
+        self.any: _Node | None = None
+        self.targets: list[_Target] = []
+
+
+def _segments(path: str) -> list[str]:
+    if not path.startswith("/") or path == "/":
+        return [] if path == "/" else ["\x00"]  # never a literal: matches nothing
+    return path[1:].split("/")
+
+
+class App:
+    """What `chinwag.asgi:create` hands the server. `routes` and `state` as on a Starlette app."""
+
+    def __init__(self, routes: Sequence[Route], lifespan: Lifespan) -> None:
+        self.routes = list(routes)
+        self.state = State()
+        self._lifespan = lifespan
+        self._root = _Node()
+        for order, route in enumerate(self.routes):
+            self._add(order, route)
+
+    def _add(self, order: int, route: Route) -> None:
+        node = self._root
+        params: list[tuple[int, str]] = []
+        for at, part in enumerate(_segments(route.path)):
+            if "{" in part or "}" in part:
+                match = _WHOLE_PARAM.fullmatch(part)
+                if match is None:
+                    raise ValueError(f"{route.path}: a parameter must fill a whole segment")
+                params.append((at, match.group(1)))
+                node.any = node.any or _Node()
+                node = node.any
+            elif part:
+                node = node.literal.setdefault(part, _Node())
+            else:
+                raise ValueError(f"{route.path}: empty path segment")
+        node.targets.append(_Target(order, route, params))
+
+    def _leaves(self, node: _Node, parts: list[str], at: int, found: list[_Node]) -> None:
+        if at == len(parts):
+            if node.targets:
+                found.append(node)
+            return
+        part = parts[at]
+        if not part:  # a `{param}` never matches an empty segment, and no literal is empty
+            return
+        child = node.literal.get(part)
+        if child is not None:
+            self._leaves(child, parts, at + 1, found)
+        if node.any is not None:
+            self._leaves(node.any, parts, at + 1, found)
+
+    def resolve(self, method: str, path: str) -> tuple[_Target | None, dict[str, str], frozenset[str]]:
+        """(the route for this method, its path parameters, every method the path answers)."""
+        parts = _segments(path)
+        found: list[_Node] = []
+        self._leaves(self._root, parts, 0, found)
+        best: _Target | None = None
+        allowed: set[str] = set()
+        for node in found:
+            for target in node.targets:
+                allowed |= target.methods
+                if method in target.methods and (best is None or target.order < best.order):
+                    best = target
+        if best is None:
+            return None, {}, frozenset(allowed)
+        return best, {name: parts[at] for at, name in best.params}, frozenset(allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._run_lifespan(receive, send)
+        # websockets: none served; the server closes them.
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        path: str = scope["path"]
+        target, params, allowed = self.resolve(scope["method"], path)
+        if target is None:
+            response = _not_routed(path, allowed)
+        else:
+            scope["path_params"] = params
+            try:
+                response = await target.endpoint(Request(scope, receive))
+            except Exception:  # API endpoints catch their own; this guards the few plain ones
+                log.exception("unhandled error on %s %s", scope["method"], path)
+                response = error_response(TwilioError(ErrorCode.INTERNAL))
+        await response(scope, receive, send)
+
+    async def _run_lifespan(self, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        started = False
+        try:
+            async with self._lifespan(self):
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()  # lifespan.shutdown
+        except BaseException:
+            failed = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
+            await send({"type": failed, "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def _not_routed(path: str, allowed: frozenset[str]) -> Response:
+    if allowed:
+        response = error_response(TwilioError(ErrorCode.METHOD_NOT_ALLOWED))
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
+    return error_response(TwilioError(ErrorCode.NOT_FOUND, path=path[3:] if path.startswith("/v1/") else path))

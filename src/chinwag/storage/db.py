@@ -1,0 +1,238 @@
+"""The two drivers behind one small async interface, and one transaction per request.
+
+SQLite runs through the stdlib `sqlite3` module: one long-lived connection per thread (WAL,
+synchronous=FULL so an acknowledged write survives kill -9, foreign keys on), called inline. A
+primary-key read costs microseconds, far less than handing it to a thread pool. Requests on one
+event loop share the connection, so a per-connection asyncio lock keeps each request's statements
+(and its transaction) together. PostgreSQL runs through an asyncpg pool.
+
+Repositories see only `Tx.one/all/run`, with `?` placeholders; write transactions are
+`BEGIN IMMEDIATE` on SQLite (no read-to-write upgrade deadlocks between worker processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import asyncpg
+
+from chinwag.storage.dialect import UniqueViolation, engine_of, postgres_target, sqlite_path, to_postgres
+
+Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
+
+
+class Tx(Protocol):
+    engine: str
+
+    async def one(self, sql: str, *args: Any) -> Row | None: ...
+    async def all(self, sql: str, *args: Any) -> list[Row]: ...
+    async def run(self, sql: str, *args: Any) -> int: ...
+
+
+class Database(Protocol):
+    engine: str
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    def read(self) -> Any: ...  # async context manager yielding Tx
+    def write(self) -> Any: ...  # async context manager yielding Tx, committing on success
+
+
+def open_database(url: str) -> Database:
+    if engine_of(url) == "sqlite":
+        return SqliteDatabase(sqlite_path(url))
+    dsn, settings = postgres_target(url)
+    return PostgresDatabase(dsn, settings)
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+
+class SqliteTx:
+    __slots__ = ("_conn",)
+    engine = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _execute(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, args)
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise UniqueViolation(str(exc)) from exc
+            raise
+
+    async def one(self, sql: str, *args: Any) -> Row | None:
+        return self._execute(sql, args).fetchone()
+
+    async def all(self, sql: str, *args: Any) -> list[Row]:
+        return self._execute(sql, args).fetchall()
+
+    async def run(self, sql: str, *args: Any) -> int:
+        return self._execute(sql, args).rowcount
+
+
+def connect_sqlite(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, cached_statements=512, timeout=10.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    # Reads of a big database: SQLite's default page cache is 2 MB per connection, so a page of a
+    # user's 50 conversations (rows scattered over the participants and conversations tables)
+    # went to the OS for most of its pages once the file was past a few hundred MB (bench:
+    # user-conversations-scale). 64 MB of cache per connection (one per thread) plus reads
+    # through a memory map keep those lookups in memory; the map is address space, not RAM.
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA mmap_size=1073741824")
+    return conn
+
+
+class SqliteDatabase:
+    engine = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    async def start(self) -> None:
+        self._slot()
+
+    async def close(self) -> None:
+        slot = getattr(self._local, "slot", None)
+        if slot is not None:
+            slot[0].close()
+            self._local.slot = None
+
+    def _slot(self) -> tuple[sqlite3.Connection, asyncio.Lock]:
+        slot = getattr(self._local, "slot", None)
+        if slot is None:
+            slot = (connect_sqlite(self.path), asyncio.Lock())
+            self._local.slot = slot
+        return slot
+
+    def read(self) -> _SqliteRead:
+        conn, lock = self._slot()
+        return _SqliteRead(SqliteTx(conn), lock)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        conn, lock = self._slot()
+        async with lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTx(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+
+class _SqliteRead:
+    """`async with lock: yield tx` as a plain class: every request opens one, and a generator-based
+    context manager costs a few microseconds more to set up and tear down."""
+
+    __slots__ = ("_lock", "_tx")
+
+    def __init__(self, tx: SqliteTx, lock: asyncio.Lock) -> None:
+        self._tx = tx
+        self._lock = lock
+
+    async def __aenter__(self) -> Tx:
+        await self._lock.acquire()
+        return self._tx
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+class PostgresTx:
+    __slots__ = ("_conn",)
+    engine = "postgresql"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def one(self, sql: str, *args: Any) -> Row | None:
+        try:
+            return await self._conn.fetchrow(to_postgres(sql), *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(exc.constraint_name or str(exc)) from exc
+
+    async def all(self, sql: str, *args: Any) -> list[Row]:
+        rows: Sequence[Row] = await self._conn.fetch(to_postgres(sql), *args)
+        return list(rows)
+
+    async def run(self, sql: str, *args: Any) -> int:
+        try:
+            status: str = await self._conn.execute(to_postgres(sql), *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(exc.constraint_name or str(exc)) from exc
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """What the pool does to a connection it takes back, besides asyncpg's own cleanup (rolling back
+    a transaction left open, dropping listeners): nothing. asyncpg's default sends
+    `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: one more
+    round trip per request, a fifth of a user fetch's time (bench/). Nothing here leaves session
+    state behind: no session advisory locks, cursors, LISTEN, or SET outside a transaction (keep it
+    that way; settings from the URL are connection parameters, which RESET ALL would keep anyway)."""
+
+
+# The pool's `reset` hook exists from asyncpg 0.30; older versions keep their default.
+_POOL_RESET: dict[str, Any] = (
+    {"reset": _keep_session} if "reset" in inspect.signature(asyncpg.create_pool).parameters else {}
+)
+
+
+class PostgresDatabase:
+    engine = "postgresql"
+
+    def __init__(self, dsn: str, settings: dict[str, str], min_size: int = 2, max_size: int = 10) -> None:
+        self.dsn = dsn
+        self.settings = settings
+        self._sizes = (min_size, max_size)
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                self.dsn,
+                server_settings=self.settings,
+                min_size=self._sizes[0],
+                max_size=self._sizes[1],
+                **_POOL_RESET,
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _require_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("database not started")
+        return self._pool
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        async with self._require_pool().acquire() as conn:
+            yield PostgresTx(conn)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        async with self._require_pool().acquire() as conn, conn.transaction():
+            yield PostgresTx(conn)

@@ -1,0 +1,119 @@
+"""Conversations (CH): looked up by SID or unique_name; the message-index counter lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chinwag.core.pagination import PageRequest
+from chinwag.core.sids import SidPrefix, looks_like
+from chinwag.domain.models import Conversation, Page
+from chinwag.storage.db import Row, Tx
+from chinwag.storage.dialect import for_update
+from chinwag.storage.repos.paging import keyset_page
+
+FIELDS = (
+    "sid",
+    "account_sid",
+    "chat_service_sid",
+    "messaging_service_sid",
+    "friendly_name",
+    "unique_name",
+    "attributes",
+    "state",
+    "created_by",
+    "bindings",
+    "inactive_timer",
+    "closed_timer",
+    "date_inactive",
+    "date_closed",
+    "date_created",
+    "date_updated",
+)
+COLUMNS = "id, " + ", ".join(FIELDS)
+_SELECT = f"SELECT {COLUMNS} FROM conversations"
+_BY_SID = f"{_SELECT} WHERE sid = ? AND chat_service_sid = ?"
+_BY_UNIQUE_NAME = f"{_SELECT} WHERE unique_name = ? AND chat_service_sid = ?"
+
+
+def from_row(row: Row, prefix: str = "") -> Conversation:
+    return Conversation(row[prefix + "id"], *(row[prefix + f] for f in FIELDS))
+
+
+def _values(c: Conversation) -> list[Any]:
+    return [getattr(c, f) for f in FIELDS]
+
+
+async def insert(tx: Tx, c: Conversation) -> Conversation:
+    marks = ", ".join("?" for _ in FIELDS)
+    row = await tx.one(
+        f"INSERT INTO conversations ({', '.join(FIELDS)}) VALUES ({marks}) RETURNING {COLUMNS}", *_values(c)
+    )
+    assert row is not None
+    return from_row(row)
+
+
+async def update(tx: Tx, c: Conversation) -> Conversation:
+    sets = ", ".join(f"{f} = ?" for f in FIELDS[3:])
+    row = await tx.one(f"UPDATE conversations SET {sets} WHERE sid = ? RETURNING {COLUMNS}", *_values(c)[3:], c.sid)
+    assert row is not None
+    return from_row(row)
+
+
+async def find(tx: Tx, service_sid: str, sid_or_unique_name: str, *, lock: bool = False) -> Conversation | None:
+    """By SID when the value has a Conversation SID's shape (unique names may not), else by unique_name.
+
+    `lock` takes the row lock first (PostgreSQL; SQLite's writer lock already serialises writes), so
+    a writer sees the state other writers committed.
+    """
+    sql = _BY_SID if looks_like(sid_or_unique_name, SidPrefix.CONVERSATION) else _BY_UNIQUE_NAME
+    if lock:
+        sql += for_update(tx.engine)
+    row = await tx.one(sql, sid_or_unique_name, service_sid)
+    return None if row is None else from_row(row)
+
+
+async def page(
+    tx: Tx, service_sid: str, req: PageRequest, state: str | None, start: str | None, end: str | None
+) -> Page[Conversation]:
+    where, args = "chat_service_sid = ?", [service_sid]
+    if state is not None:
+        where += " AND state = ?"
+        args.append(state)
+    if start is not None:
+        where += " AND date_created >= ?"
+        args.append(start)
+    if end is not None:
+        where += " AND date_created <= ?"
+        args.append(end)
+    # Date filters list the newest-created first, as Twilio documents.
+    descending = start is not None or end is not None
+    return await keyset_page(tx, _SELECT, where, tuple(args), req, from_row, descending=descending)
+
+
+async def delete(tx: Tx, sid: str) -> None:
+    await tx.run("DELETE FROM conversations WHERE sid = ?", sid)
+
+
+async def allocate_index(tx: Tx, sid: str) -> int:
+    """The next message index: the UPDATE takes the conversation's row lock, so concurrent posts
+    queue here and never share an index (and the messages table refuses a duplicate anyway)."""
+    row = await tx.one(
+        "UPDATE conversations SET next_message_index = next_message_index + 1 WHERE sid = ?"
+        " RETURNING next_message_index - 1 AS allocated",
+        sid,
+    )
+    assert row is not None
+    return int(row["allocated"])
+
+
+async def due_inactive(tx: Tx, now: str, limit: int) -> list[Conversation]:
+    # Locked and re-checked: a message that pushed the deadline meanwhile takes the row out.
+    sql = f"{_SELECT} WHERE date_inactive <= ? ORDER BY date_inactive LIMIT ?" + for_update(tx.engine)
+    rows = await tx.all(sql, now, limit)
+    return [from_row(r) for r in rows]
+
+
+async def due_closed(tx: Tx, now: str, limit: int) -> list[Conversation]:
+    sql = f"{_SELECT} WHERE date_closed <= ? ORDER BY date_closed LIMIT ?" + for_update(tx.engine)
+    rows = await tx.all(sql, now, limit)
+    return [from_row(r) for r in rows]

@@ -1,0 +1,111 @@
+"""Users (US): looked up by SID or by identity, both unique per service."""
+
+from __future__ import annotations
+
+from chinwag.core.pagination import PageRequest
+from chinwag.core.sids import SidPrefix, looks_like
+from chinwag.domain.models import Page, User
+from chinwag.storage.db import Row, Tx
+from chinwag.storage.repos.paging import keyset_page
+
+_COLUMNS = (
+    "id, sid, account_sid, chat_service_sid, identity, friendly_name, attributes, role_sid, date_created, date_updated"
+)
+_SELECT = f"SELECT {_COLUMNS} FROM users"
+_BY_SID = f"{_SELECT} WHERE sid = ? AND chat_service_sid = ?"
+_BY_IDENTITY = f"{_SELECT} WHERE identity = ? AND chat_service_sid = ?"
+
+
+def _user(row: Row) -> User:
+    # By position: every query here selects _COLUMNS, in User's field order. A sqlite3.Row looked up
+    # by name compares the name against each column in turn; a list page would do it 500 times.
+    return User(*row)
+
+
+# The hot fetch resolves the URL's service in the same statement: the short form's default service
+# by subquery, the long form's by the user's own account column (a service of another account
+# finds nothing). One round trip instead of two.
+_IN_DEFAULT = " AND chat_service_sid = (SELECT default_chat_service_sid FROM account_configs WHERE account_sid = ?)"
+_IN_SERVICE = " AND chat_service_sid = ? AND account_sid = ?"
+_FIND_IN = {
+    (by_sid, short): f"{_SELECT} WHERE {'sid' if by_sid else 'identity'} = ?{_IN_DEFAULT if short else _IN_SERVICE}"
+    for by_sid in (True, False)
+    for short in (True, False)
+}
+
+
+async def find_in(tx: Tx, account_sid: str, service_sid: str | None, sid_or_identity: str) -> User | None:
+    """Like `find`, in the account's default service (None) or in `service_sid` if it is the account's."""
+    sql = _FIND_IN[looks_like(sid_or_identity, SidPrefix.USER), service_sid is None]
+    if service_sid is None:
+        row = await tx.one(sql, sid_or_identity, account_sid)
+    else:
+        row = await tx.one(sql, sid_or_identity, service_sid, account_sid)
+    return None if row is None else _user(row)
+
+
+async def find(tx: Tx, service_sid: str, sid_or_identity: str) -> User | None:
+    """By SID when the value has a User SID's shape (identities may not), else by identity."""
+    sql = _BY_SID if looks_like(sid_or_identity, SidPrefix.USER) else _BY_IDENTITY
+    row = await tx.one(sql, sid_or_identity, service_sid)
+    return None if row is None else _user(row)
+
+
+_INSERT = (
+    "INSERT INTO users (sid, account_sid, chat_service_sid, identity, friendly_name, attributes, role_sid,"
+    " date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_values(user: User) -> tuple[str | None, ...]:
+    return (
+        user.sid,
+        user.account_sid,
+        user.chat_service_sid,
+        user.identity,
+        user.friendly_name,
+        user.attributes,
+        user.role_sid,
+        user.date_created,
+        user.date_updated,
+    )
+
+
+async def insert(tx: Tx, user: User) -> User:
+    row = await tx.one(f"{_INSERT} RETURNING {_COLUMNS}", *_insert_values(user))
+    assert row is not None
+    return _user(row)
+
+
+async def update(tx: Tx, user: User) -> User:
+    row = await tx.one(
+        "UPDATE users SET friendly_name = ?, attributes = ?, role_sid = ?, date_updated = ?"
+        f" WHERE sid = ? RETURNING {_COLUMNS}",
+        user.friendly_name,
+        user.attributes,
+        user.role_sid,
+        user.date_updated,
+        user.sid,
+    )
+    assert row is not None
+    return _user(row)
+
+
+async def page(tx: Tx, service_sid: str, req: PageRequest) -> Page[User]:
+    return await keyset_page(tx, _SELECT, "chat_service_sid = ?", (service_sid,), req, _user)
+
+
+async def delete(tx: Tx, sid: str) -> None:
+    await tx.run("DELETE FROM users WHERE sid = ?", sid)
+
+
+async def insert_if_absent(tx: Tx, user: User) -> User:
+    """The user with this identity in the service, created with these values if there is none.
+    Safe under concurrency: the unique constraint decides, and the loser reads the winner's row."""
+    row = await tx.one(
+        f"{_INSERT} ON CONFLICT (chat_service_sid, identity) DO NOTHING RETURNING {_COLUMNS}", *_insert_values(user)
+    )
+    if row is None:
+        row = await tx.one(_BY_IDENTITY, user.identity, user.chat_service_sid)
+    assert row is not None
+    return _user(row)

@@ -1,0 +1,132 @@
+"""Fixtures: a real `chinwag serve` per database engine, a fresh account per test, and the real
+twilio-python client pointed at the server (`client.conversations.base_url`).
+
+Every test that takes `twilio` runs twice, on SQLite and on PostgreSQL. PostgreSQL is the machine's
+server (127.0.0.1:5432, user postgres, database `test`); each run gets its own schema. When it is
+unreachable the PostgreSQL half is skipped locally, but fails under CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from twilio.rest import Client
+from twilio.rest.conversations.v1 import V1
+
+from chinwag import bootstrap
+from tests.support.servers import Server, drop_pg_schema, free_port, new_pg_schema, postgres_reachable
+
+ENGINES = ["sqlite", "postgres"]
+
+
+@dataclass
+class Running:
+    engine: str
+    server: Server
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def database_url(self) -> str:
+        return self.server.database_url
+
+
+@contextmanager
+def serving(
+    engine: str,
+    tmp: Path,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
+) -> Iterator[Running]:
+    """A `chinwag serve` on a fresh database of that engine, stopped (and its schema dropped) after."""
+    schema = None
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp / 'chinwag.db'}"
+    else:
+        if not postgres_reachable():
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
+            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+        schema, url = new_pg_schema()
+    server = Server(url, free_port(), tmp / "server.log", extra_env or {}, extra_args or [])
+    try:
+        server.start()
+        yield Running(engine, server)
+    finally:
+        server.stop()
+        if schema is not None:
+            drop_pg_schema(schema)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with serving(request.param, tmp_path_factory.mktemp(request.param)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def multi_running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """Two server processes on one database: writers really race (concurrency tests)."""
+    with serving(request.param, tmp_path_factory.mktemp("multi"), extra_args=["--workers", "2"]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def admin_running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """A server with the admin API on: tests move its clock (`POST /__admin/clock`)."""
+    with serving(request.param, tmp_path_factory.mktemp("admin"), extra_env={"CHINWAG_ADMIN_API": "1"}) as server:
+        yield server
+
+
+@dataclass
+class Account:
+    sid: str
+    token: str
+
+
+@pytest.fixture
+def account(running: Running) -> Account:
+    """A fresh account (with its default service) in the running server's database."""
+    sid, token = bootstrap.create_account(running.database_url)
+    return Account(sid, token)
+
+
+def make_client(base_url: str, account: Account) -> Client:
+    client = Client(account.sid, account.token)
+    client.conversations.base_url = base_url
+    return client
+
+
+@pytest.fixture
+def twilio(running: Running, account: Account) -> V1:
+    """`client.conversations.v1` of a real twilio-python Client pointed at the server."""
+    return make_client(running.url, account).conversations.v1
+
+
+@pytest.fixture
+def http(running: Running, account: Account) -> Iterator[httpx.Client]:
+    """Raw HTTP with the account's credentials, for what the SDK cannot send."""
+    with httpx.Client(base_url=running.url, auth=(account.sid, account.token)) as client:
+        yield client
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"code", "message", "more_info", "status"}, body
+    assert body["status"] == response.status_code
+    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
+    return body
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,119 @@
+"""Real chinwag servers for the tests: `chinwag serve` as a user runs it, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+PG_BASE = os.environ.get("CHINWAG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+BOOT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+BOOT_AUTH_TOKEN = "f" * 32
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_reachable() -> bool:
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_BASE, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+        return True
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        return False
+
+
+def _pg(sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_BASE)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def new_pg_schema() -> tuple[str, str]:
+    """A fresh schema inside the `test` database; returns (schema, chinwag database URL)."""
+    schema = "chinwag_t_" + uuid.uuid4().hex[:12]
+    _pg(f"CREATE SCHEMA {schema}")
+    return schema, f"{PG_BASE}?search_path={schema}"
+
+
+def drop_pg_schema(schema: str) -> None:
+    _pg(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@dataclass
+class Server:
+    database_url: str
+    port: int
+    log_path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        env = {
+            **os.environ,
+            "CHINWAG_ACCOUNT_SID": BOOT_ACCOUNT_SID,
+            "CHINWAG_AUTH_TOKEN": BOOT_AUTH_TOKEN,
+            **self.extra_env,
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "chinwag",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--database",
+            self.database_url,
+            *self.extra_args,
+        ]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chinwag serve exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"chinwag serve did not become healthy: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
