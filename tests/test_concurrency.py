@@ -87,7 +87,9 @@ def test_unread_counts_stay_exact_under_concurrent_writers(multi_running: Runnin
         _race_readers_and_writers(multi_running, account, http, via, seed=round_)
 
 
-def _race_readers_and_writers(multi_running: Running, account: Account, http: httpx.Client, via: str, seed: int) -> None:
+def _race_readers_and_writers(
+    multi_running: Running, account: Account, http: httpx.Client, via: str, seed: int
+) -> None:
     conv = http.post("/v1/Conversations").json()["sid"]
     readers = [f"reader{n}" for n in range(3)]
     participant_of = {}
