@@ -17,10 +17,11 @@ Everything is made by chinwag's domain calls (`users.create`, `conversations.cre
 `participants.add`, `messages.post`, `read_state.apply`) except the filler participants, which at
 10^6 rows would take minutes that way (~10 queries each). Those are inserted by bulk SQL built from
 a template that `participants.add` made for the first filler slot: every other row is that row with
-its own SID, conversation, user, identity and dates, which is all that `participants.add` varies for
-an identity participant added without parameters (role from the service configuration, no horizon,
-`unread_count` 0, level `default`, binding columns NULL). The row ids therefore keep insertion order,
-and the indexes hold exactly what the domain path would have put there.
+its own SID, conversation (`conversation_sid` and `conversation_id`), user, identity and dates, which
+is all that `participants.add` varies for an identity participant added without parameters (role
+from the service configuration, no horizon, `unread_count` 0, level `default`, binding columns
+NULL). The row ids therefore keep insertion order, and the indexes hold exactly what the domain path
+would have put there.
 """
 
 from __future__ import annotations
@@ -137,31 +138,32 @@ async def _filler(tx: Tx, deps: Deps, scope: Scope, slots: int) -> None:
     for n in range(count):
         user = await users.create(tx, deps, scope, _identity("member", n), friendly_name=f"Member {n:06d}")
         user_sids.append(user.sid)
-    conv_sids = []
-    for _ in range(-(-slots // FILLER_PER_CONVERSATION)):
-        conv_sids.append((await _conversation(tx, deps, scope)).sid)
+    convs = [await _conversation(tx, deps, scope) for _ in range(-(-slots // FILLER_PER_CONVERSATION))]
     # Slot 0 through the domain: the template for the rest.
-    first = await conversation_repo.find(tx, scope.service_sid, conv_sids[0], lock=True)
+    first = await conversation_repo.find(tx, scope.service_sid, convs[0].sid, lock=True)
     assert first is not None
     template = await _join(tx, deps, scope, first, _identity("member", 0))
     fields = participant_repo.FIELDS
     at = {name: i for i, name in enumerate(fields)}
     base = [getattr(template, name) for name in fields]
-    columns = ", ".join((*fields, "binding_key"))
-    one = "(" + ", ".join("?" for _ in range(len(fields) + 1)) + ")"
+    # `participants.insert` also sets these two: no address pair, and the conversation's row id.
+    columns = ", ".join((*fields, "binding_key", "conversation_id"))
+    width = len(fields) + 2
+    one = "(" + ", ".join("?" for _ in range(width)) + ")"
     batch: list[Any] = []
     for k in range(1, slots):
         row = list(base)
         now = deps.now()
         row[at["sid"]] = deps.sid(SidPrefix.PARTICIPANT)
-        row[at["conversation_sid"]] = conv_sids[k // FILLER_PER_CONVERSATION]
+        conv = convs[k // FILLER_PER_CONVERSATION]
+        row[at["conversation_sid"]] = conv.sid
         row[at["user_sid"]] = user_sids[k % count]
         row[at["identity"]] = _identity("member", k % count)
         row[at["date_created"]] = row[at["date_updated"]] = now
         batch += row
-        batch.append(None)  # binding_key: an identity participant has no address pair
-        if len(batch) >= BULK_ROWS * (len(fields) + 1) or k == slots - 1:
-            rows = len(batch) // (len(fields) + 1)
+        batch += (None, conv.seq)
+        if len(batch) >= BULK_ROWS * width or k == slots - 1:
+            rows = len(batch) // width
             await tx.run(f"INSERT INTO participants ({columns}) VALUES " + ", ".join([one] * rows), *batch)
             batch = []
 

@@ -121,7 +121,7 @@ async def add(tx: Tx, deps: Deps, scope: Scope, conv: Conversation, data: Partic
         date_updated=updated,
     )
     try:
-        made = await repo.insert(tx, participant, binding_key(participant))
+        made = await repo.insert(tx, participant, binding_key(participant), conv.seq)
     except UniqueViolation as exc:
         if "binding" in exc.detail:
             raise TwilioError(ErrorCode.BINDING_IN_USE) from None

@@ -44,13 +44,16 @@ def from_row(row: Row) -> Participant:
     return Participant(*row)
 
 
-async def insert(tx: Tx, p: Participant, binding_key: str | None) -> Participant:
+async def insert(tx: Tx, p: Participant, binding_key: str | None, conversation_id: int) -> Participant:
+    """`conversation_id` is the `seq` of the conversation `p.conversation_sid` names (migration 0003)."""
     values: list[Any] = [getattr(p, f) for f in FIELDS]
-    marks = ", ".join("?" for _ in range(len(FIELDS) + 1))
+    marks = ", ".join("?" for _ in range(len(FIELDS) + 2))
     row = await tx.one(
-        f"INSERT INTO participants ({', '.join(FIELDS)}, binding_key) VALUES ({marks}) RETURNING {COLUMNS}",
+        f"INSERT INTO participants ({', '.join(FIELDS)}, binding_key, conversation_id) VALUES ({marks})"
+        f" RETURNING {COLUMNS}",
         *values,
         binding_key,
+        conversation_id,
     )
     assert row is not None
     return from_row(row)
@@ -178,7 +181,10 @@ async def message_removed(tx: Tx, conversation_sid: str, index: int) -> None:
 
 _P_COLS = ", ".join(f"p.{c} AS p_{c}" for c in ("id", *FIELDS))
 _C_COLS = ", ".join(f"c.{c} AS c_{c}" for c in ("id", *conversation_repo.FIELDS))
-_JOIN = f"SELECT {_P_COLS}, {_C_COLS} FROM participants p JOIN conversations c ON c.sid = p.conversation_sid"
+# Joined on the integer key (migration 0003): on SQLite `c.id` is the rowid, one b-tree descent per
+# row, where `c.sid` went through its unique index first and then the rowid (two).
+_FROM = "FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+_JOIN = f"SELECT {_P_COLS}, {_C_COLS} {_FROM}"
 
 
 _SPLIT = 1 + len(FIELDS)
@@ -213,15 +219,16 @@ USER_CONVERSATION_COLUMNS = (
     "c.unique_name",
 )
 _COLUMNS_SHOWN = ", ".join(USER_CONVERSATION_COLUMNS)
-_USER_CONVERSATIONS = f"SELECT {_COLUMNS_SHOWN} FROM participants p JOIN conversations c ON c.sid = p.conversation_sid"
+_USER_CONVERSATIONS = f"SELECT {_COLUMNS_SHOWN} {_FROM}"
 
 
 async def user_conversations(tx: Tx, user_sid: str, req: PageRequest, build: Callable[..., T]) -> Page[T]:
     """A user's conversations in the order they joined (decisions.md #9): one index range scan
     over participants(user_sid, id), whatever the size of their history, and one conversation
-    lookup per row. Unread counts are stored (see `set_horizon`), never counted here."""
+    lookup per row, by rowid (`conversation_id`). Unread counts are stored (see `set_horizon`),
+    never counted here."""
     return await keyset_page(
-        tx, _USER_CONVERSATIONS, "p.user_sid = ?", (user_sid,), req, lambda row: build(*row), key="p.id", row_key="id"
+        tx, _USER_CONVERSATIONS, "p.user_sid = ?", (user_sid,), req, lambda row: build(*row), key="p.id", row_key=0
     )
 
 

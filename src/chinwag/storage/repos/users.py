@@ -92,7 +92,7 @@ async def update(tx: Tx, user: User) -> User:
 
 
 async def page(tx: Tx, service_sid: str, req: PageRequest) -> Page[User]:
-    return await keyset_page(tx, _SELECT, "chat_service_sid = ?", (service_sid,), req, _user)
+    return await keyset_page(tx, _SELECT, "chat_service_sid = ?", (service_sid,), req, _user, row_key=0)
 
 
 async def delete(tx: Tx, sid: str) -> None:

@@ -1,0 +1,155 @@
+"""Group commit on SQLite (storage/group_commit.py), driven directly on a real database file.
+
+Through HTTP the same is covered by the concurrency tests and the kill -9 test in test_cli.py;
+here the cases HTTP cannot force: how requests share batches, a failing request inside a batch,
+and a COMMIT that fails for the whole batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from chinwag.storage.db import SqliteDatabase, Tx
+
+
+class Boom(Exception):
+    pass
+
+
+async def _insert(db: SqliteDatabase, n: int, fail: bool = False) -> int:
+    async with db.write() as tx:
+        await tx.run("INSERT INTO t (n) VALUES (?)", n)
+        if fail:
+            raise Boom(n)
+    return n
+
+
+def _setup(path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(path)
+    for sql in ("CREATE TABLE t (n INTEGER PRIMARY KEY)", *statements):
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+def _rows(path: Path, table: str = "t") -> list[int]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(n for (n,) in conn.execute(f"SELECT n FROM {table}"))
+    finally:
+        conn.close()
+
+
+def test_concurrent_writes_share_commits_and_failures_stay_their_own(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    _setup(path)
+
+    async def main() -> list[int | BaseException]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        statements: list[str] = []
+        db._slot().writer.conn.set_trace_callback(statements.append)  # the COMMITs are the point
+        try:
+            tasks = [_insert(db, n, fail=n % 3 == 0) for n in range(1, 61)]
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await db.close()
+        commits = statements.count("COMMIT")
+        assert commits < 60, commits  # batched: fewer COMMITs than transactions
+        return results
+
+    results = asyncio.run(main())
+    ok = [r for r in results if isinstance(r, int)]
+    failed = [r for r in results if isinstance(r, Boom)]
+    assert len(ok) == 40 and len(failed) == 20
+    assert _rows(path) == sorted(ok)  # every acknowledged row, none of the failed ones
+
+
+def test_a_failing_commit_fails_every_request_of_its_batch(tmp_path: Path) -> None:
+    """A deferred foreign key is checked at COMMIT: the batch's COMMIT fails, and no request of it
+    may be told its write landed; the next batch works again."""
+    path = tmp_path / "f.db"
+    _setup(
+        path,
+        "CREATE TABLE child (n INTEGER PRIMARY KEY, parent INTEGER REFERENCES t (n) DEFERRABLE INITIALLY DEFERRED)",
+    )
+
+    async def add_child(db: SqliteDatabase, n: int, parent: int) -> None:
+        async with db.write() as tx:
+            await tx.run("INSERT INTO child (n, parent) VALUES (?, ?)", n, parent)
+
+    async def main() -> tuple[list[object], list[object]]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        try:
+            # Posted together, these land in one batch; the orphan makes its COMMIT fail.
+            first = await asyncio.gather(_insert(db, 1), add_child(db, 10, 999), _insert(db, 2), return_exceptions=True)
+            second = await asyncio.gather(_insert(db, 3), _insert(db, 4), return_exceptions=True)
+        finally:
+            await db.close()
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in first), first
+    assert second == [3, 4]
+    assert _rows(path) == [3, 4]
+    assert _rows(path, "child") == []
+
+
+def test_reads_see_only_committed_rows(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    _setup(path)
+
+    async def main() -> tuple[int, int]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        seen_inside: list[int] = []
+        try:
+
+            async def write_and_peek() -> None:
+                async with db.write() as tx:
+                    await tx.run("INSERT INTO t (n) VALUES (1)")
+                    async with db.read() as reader:
+                        seen_inside.append(await _count(reader))
+
+            await write_and_peek()
+            async with db.read() as reader:
+                after = await _count(reader)
+        finally:
+            await db.close()
+        return seen_inside[0], after
+
+    assert asyncio.run(main()) == (0, 1)
+
+
+async def _count(tx: Tx) -> int:
+    row = await tx.one("SELECT COUNT(*) AS n FROM t")
+    assert row is not None
+    return int(row["n"])
+
+
+@pytest.mark.parametrize("cancel_after", [0, 1])
+def test_a_cancelled_request_does_not_cancel_its_batch(tmp_path: Path, cancel_after: int) -> None:
+    """A client hanging up cancels its request's task; the batch others wait on still commits."""
+    path = tmp_path / "c.db"
+    _setup(path)
+
+    async def main() -> list[object]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        try:
+            tasks = [asyncio.create_task(_insert(db, n)) for n in range(1, 11)]
+            for _ in range(cancel_after):
+                await asyncio.sleep(0)
+            tasks[0].cancel()
+            return await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await db.close()
+
+    results = asyncio.run(main())
+    assert results[1:] == list(range(2, 11))
+    assert set(range(2, 11)) <= set(_rows(path))
