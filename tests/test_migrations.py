@@ -6,61 +6,18 @@ older revision with rows in it, then upgraded (and downgraded), and the data che
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import asyncpg
+import orjson
 import pytest
 
+from chinwag.domain.models import User
+from chinwag.domain.user_record import record_json
 from chinwag.storage import migrate
-from chinwag.storage.dialect import postgres_target, to_postgres
+from tests.support.raw_sql import Raw
 from tests.support.servers import drop_pg_schema, new_pg_schema, postgres_reachable
-
-
-class Raw:
-    """Plain SQL with `?` placeholders on either engine, one connection per call (few calls)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.postgres = url.startswith("postgresql")
-
-    def all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        if self.postgres:
-            return asyncio.run(self._pg(sql, args))
-        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), isolation_level=None)
-        try:
-            conn.execute("PRAGMA foreign_keys=ON")  # as chinwag's own connections
-            return conn.execute(sql, args).fetchall()
-        finally:
-            conn.close()
-
-    async def _pg(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        dsn, settings = postgres_target(self.url)
-        conn = await asyncpg.connect(dsn, server_settings=settings)
-        try:
-            return [tuple(r) for r in await conn.fetch(to_postgres(sql), *args)]
-        finally:
-            await conn.close()
-
-    def refused(self, sql: str, *args: Any) -> bool:
-        try:
-            self.all(sql, *args)
-        except (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError):
-            return True
-        return False
-
-    def columns(self, table: str) -> set[str]:
-        if self.postgres:
-            sql = (
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = ? AND table_schema = current_schema()"
-            )
-            return {r[0] for r in self.all(sql, table)}
-        return {r[1] for r in self.all(f"PRAGMA table_info({table})")}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -140,3 +97,41 @@ def test_0003_participants_get_their_conversation_id(database: str) -> None:
     assert len(db.all("SELECT sid FROM participants")) == len(left)
     migrate.upgrade(database)
     assert db.all("SELECT conversation_sid, conversation_id FROM participants ORDER BY id") == left
+
+
+_USER = (
+    "INSERT INTO users (sid, account_sid, chat_service_sid, identity, friendly_name, attributes, role_sid,"
+    " date_created, date_updated) VALUES (?, 'AC1', 'IS1', ?, ?, ?, 'RL1', '2026-01-02T03:04:05Z', ?)"
+)
+_USER_COLUMNS = (
+    "id, sid, account_sid, chat_service_sid, identity, friendly_name, attributes, role_sid, date_created, date_updated"
+)
+
+
+def test_0004_users_get_their_stored_record(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0003")
+    users = [
+        ("US1", "plain", None, "{}", "2026-01-02T03:04:05Z"),
+        ("US2", 'quote " and \\ back', "Zoë \u2603", '{"a": [1, 2]}', "2026-02-02T03:04:05Z"),
+        ("US3", "line\nbreak", "", "[]", "2026-03-02T03:04:05Z"),
+    ]
+    for user in users:
+        db.all(_USER, *user)
+    migrate.upgrade(database)
+
+    # Filled by the migration exactly as the application renders version 1 of the record.
+    rows = db.all(f"SELECT {_USER_COLUMNS}, record_json, record_version FROM users ORDER BY id")
+    assert len(rows) == 3
+    for row in rows:
+        user = User(*row[:10])
+        assert row[11] == 1
+        assert orjson.loads(row[10] + "}") == orjson.loads(record_json(user) + "}")
+
+    migrate.downgrade(database, "0003")
+    assert "record_json" not in db.columns("users") and "record_version" not in db.columns("users")
+    assert len(db.all("SELECT sid FROM users")) == 3
+    migrate.upgrade(database)
+    assert db.all("SELECT record_version FROM users") == [(1,), (1,), (1,)]

@@ -11,8 +11,11 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest.conversations.v1 import V1
 
+from chinwag.domain.models import User
+from chinwag.domain.user_record import RECORD_VERSION, record_fields
 from tests.conftest import Account, Running, error_of, make_client
 from tests.support.expect import twilio_error
+from tests.support.raw_sql import Raw
 
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -200,3 +203,53 @@ def test_accounts_cannot_see_each_other(running: Running, account: Account, twil
         other.services(service.sid).delete()
     assert other.users.list() == []
     assert twilio.users(mine.sid).fetch().identity == "private"
+
+
+@pytest.mark.parametrize("form", ["short", "service"])
+def test_list_records_equal_fetched_ones(twilio: V1, http: httpx.Client, form: str) -> None:
+    """A list page serves each user's stored record (domain/user_record.py) plus its URLs: it must
+    be the same JSON as a fetch, in both URL forms, whatever the values hold."""
+    users, service_sid = users_of(twilio, form)
+    base = "/v1" if service_sid is None else f"/v1/Services/{service_sid}"
+    made = [
+        users.create(identity="plain"),
+        users.create(identity='q"uote\\back', friendly_name="Zoë ☃ \n", attributes='{"a": ["</script>"]}'),
+    ]
+    users(made[0].sid).update(friendly_name="renamed", attributes="[1]")
+    listed = http.get(f"{base}/Users", params={"PageSize": 50}).json()["users"]
+    fetched = [http.get(f"{base}/Users/{u.sid}").json() for u in made]
+    assert listed == fetched
+
+
+def test_a_record_stored_in_an_older_shape_is_rendered_again(running: Running, http: httpx.Client) -> None:
+    """Rows whose stored record is of another version (or missing) are shown from their columns."""
+    made = [http.post("/v1/Users", data={"Identity": f"old-{n}", "FriendlyName": f"Old {n}"}).json() for n in range(3)]
+    db = Raw(running.database_url)
+    db.all("UPDATE users SET record_version = 0, record_json = '{\"stale\":true' WHERE sid = ?", made[0]["sid"])
+    db.all("UPDATE users SET record_version = NULL, record_json = NULL WHERE sid = ?", made[2]["sid"])
+    listed = http.get("/v1/Users", params={"PageSize": 2}).json()
+    assert listed["users"] == made[:2]
+    following = http.get(listed["meta"]["next_page_url"]).json()
+    assert following["users"] == made[2:]
+
+
+def test_the_stored_record_shape_is_pinned_to_its_version() -> None:
+    """Changing what `record_fields` shows without bumping RECORD_VERSION would serve stored records
+    of the old shape as if current. Bump the version, then update the pin here."""
+    user = User(1, "US1", "AC1", "IS1", "id", "name", "{}", "RL1", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
+    assert (RECORD_VERSION, list(record_fields(user))) == (
+        1,
+        [
+            "sid",
+            "account_sid",
+            "chat_service_sid",
+            "role_sid",
+            "identity",
+            "friendly_name",
+            "attributes",
+            "is_online",
+            "is_notifiable",
+            "date_created",
+            "date_updated",
+        ],
+    )

@@ -110,5 +110,6 @@ async def delete(tx: Tx, scope: Scope, sid_or_identity: str, path: str) -> None:
     await repo.delete(tx, user.sid)
 
 
-async def page(tx: Tx, scope: Scope, req: PageRequest) -> Page[User]:
-    return await repo.page(tx, scope.service_sid, req)
+async def page(tx: Tx, scope: Scope, req: PageRequest) -> Page[tuple[str, str]]:
+    """(SID, `user_record.record_json`) of each user on the page."""
+    return await repo.page_records(tx, scope.service_sid, req)

@@ -37,7 +37,7 @@ def list_response(
     *,
     url: str,
     key: str,
-    records: list[dict[str, Any]],
+    records: list[Any],  # dicts, or orjson.Fragment for records rendered ahead
     page: Page[Any],
     req: PageRequest,
     list_id: str,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
 from chinwag.core.pagination import parse_page_request
 from chinwag.domain import users
 from chinwag.domain.models import User
+from chinwag.domain.user_record import record_fields
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.render import json_response, list_response, no_content
 from chinwag.http.routing import both, by_method
@@ -17,22 +19,15 @@ from chinwag.http.routing import both, by_method
 
 def to_wire(user: User, prefix: str) -> dict[str, Any]:
     url = f"{prefix}/Users/{user.sid}"
-    return {
-        "sid": user.sid,
-        "account_sid": user.account_sid,
-        "chat_service_sid": user.chat_service_sid,
-        "role_sid": user.role_sid,
-        "identity": user.identity,
-        "friendly_name": user.friendly_name,
-        "attributes": user.attributes,
-        # No realtime layer: never online, no push bindings (decisions.md #13).
-        "is_online": None,
-        "is_notifiable": None,
-        "date_created": user.date_created,
-        "date_updated": user.date_updated,
-        "url": url,
-        "links": {"user_conversations": url + "/Conversations"},
-    }
+    return {**record_fields(user), "url": url, "links": {"user_conversations": url + "/Conversations"}}
+
+
+def _listed(users_url: str, sid: str, fields: str) -> orjson.Fragment:
+    """One record of a list page from its stored fields (domain/user_record.py): the same JSON as
+    `to_wire`, whose URL keys come last for this. `users_url` comes JSON-escaped (the host is the
+    client's); a SID is `US` + hex, with nothing to escape."""
+    url = users_url + sid
+    return orjson.Fragment(f'{fields},"url":"{url}","links":{{"user_conversations":"{url}/Conversations"}}}}')
 
 
 @endpoint
@@ -60,11 +55,11 @@ async def read(ctx: Ctx) -> Response:
         list_id = f"users:{scope.service_sid}"
         req = parse_page_request(query, list_id)
         page = await users.page(tx, scope, req)
-    prefix = ctx.prefix
+    users_url = orjson.dumps(f"{ctx.prefix}/Users/").decode()[1:-1]
     return list_response(
         url=ctx.list_url,
         key="users",
-        records=[to_wire(u, prefix) for u in page.items],
+        records=[_listed(users_url, sid, fields) for sid, fields in page.items],
         page=page,
         req=req,
         list_id=list_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain.models import Page, User
+from chinwag.domain.user_record import RECORD_VERSION, record_json
 from chinwag.storage.db import Row, Tx
 from chinwag.storage.repos.paging import keyset_page
 
@@ -53,11 +54,11 @@ async def find(tx: Tx, service_sid: str, sid_or_identity: str) -> User | None:
 
 _INSERT = (
     "INSERT INTO users (sid, account_sid, chat_service_sid, identity, friendly_name, attributes, role_sid,"
-    " date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " date_created, date_updated, record_json, record_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def _insert_values(user: User) -> tuple[str | None, ...]:
+def _insert_values(user: User) -> tuple[str | int | None, ...]:
     return (
         user.sid,
         user.account_sid,
@@ -68,6 +69,8 @@ def _insert_values(user: User) -> tuple[str | None, ...]:
         user.role_sid,
         user.date_created,
         user.date_updated,
+        record_json(user),
+        RECORD_VERSION,
     )
 
 
@@ -79,16 +82,36 @@ async def insert(tx: Tx, user: User) -> User:
 
 async def update(tx: Tx, user: User) -> User:
     row = await tx.one(
-        "UPDATE users SET friendly_name = ?, attributes = ?, role_sid = ?, date_updated = ?"
-        f" WHERE sid = ? RETURNING {_COLUMNS}",
+        "UPDATE users SET friendly_name = ?, attributes = ?, role_sid = ?, date_updated = ?,"
+        f" record_json = ?, record_version = ? WHERE sid = ? RETURNING {_COLUMNS}",
         user.friendly_name,
         user.attributes,
         user.role_sid,
         user.date_updated,
+        record_json(user),
+        RECORD_VERSION,
         user.sid,
     )
     assert row is not None
     return _user(row)
+
+
+# The stored record when it has this code's shape, else NULL (rendered again from the columns).
+_PAGE_RECORDS = f"SELECT id, sid, CASE WHEN record_version = {RECORD_VERSION:d} THEN record_json END FROM users"
+
+
+async def page_records(tx: Tx, service_sid: str, req: PageRequest) -> Page[tuple[str, str]]:
+    """(SID, stored record) per user of the page: one short row each (see domain/user_record.py)."""
+    page = await keyset_page(
+        tx, _PAGE_RECORDS, "chat_service_sid = ?", (service_sid,), req, lambda row: (row[1], row[2]), row_key=0
+    )
+    stale = [sid for sid, record in page.items if record is None]
+    if stale:  # written before this shape (or before records were stored): rare, and only until rewritten
+        marks = ", ".join("?" * len(stale))
+        rows = await tx.values(f"{_SELECT} WHERE sid IN ({marks})", *stale)
+        fresh = {row[1]: record_json(_user(row)) for row in rows}
+        page.items = [(sid, record if record is not None else fresh[sid]) for sid, record in page.items]
+    return page
 
 
 async def page(tx: Tx, service_sid: str, req: PageRequest) -> Page[User]:
