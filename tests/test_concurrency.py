@@ -141,3 +141,36 @@ def _race_readers_and_writers(
             assert uc["unread_messages_count"] is None
         else:
             assert uc["unread_messages_count"] == sum(1 for i in indexes if i > horizon), (identity, horizon)
+
+
+def test_joins_racing_the_users_deletion_never_fail_with_500(multi_running: Running) -> None:
+    """Adding a participant by identity reads the user, then inserts a row referring to it; a
+    concurrent delete of that user can win in between (PostgreSQL). That is a 409/20409 (nothing
+    written, docs/decisions.md), never a 500, and never a participant without its user."""
+    account, http = fresh(multi_running)
+    conv = http.post("/v1/Conversations").json()["sid"]
+    identities = [f"fleeting-{n}" for n in range(100)]
+    for identity in identities:
+        assert http.post("/v1/Users", data={"Identity": identity}).status_code == 201
+
+    def act(step: tuple[str, str]) -> tuple[str, int, int | None]:
+        kind, identity = step
+        with httpx.Client(base_url=multi_running.url, auth=(account.sid, account.token), timeout=30) as own:
+            if kind == "join":
+                response = own.post(f"/v1/Conversations/{conv}/Participants", data={"Identity": identity})
+            else:
+                response = own.delete(f"/v1/Users/{identity}")
+            code = response.json().get("code") if response.status_code >= 400 else None
+            return kind, response.status_code, code
+
+    plan = [(kind, identity) for identity in identities for kind in ("join", "delete")]
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(act, plan))
+    joins = {(status, code) for kind, status, code in outcomes if kind == "join"}
+    deletes = {(status, code) for kind, status, code in outcomes if kind == "delete"}
+    assert joins <= {(201, None), (409, 20409)}, joins
+    assert deletes <= {(204, None)}, deletes
+    # Every participant left refers to a user that exists (the join recreated it, or came after).
+    participants = http.get(f"/v1/Conversations/{conv}/Participants", params={"PageSize": 100}).json()
+    for p in participants["participants"]:
+        assert http.get(f"/v1/Users/{p['identity']}").status_code == 200

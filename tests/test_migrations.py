@@ -135,3 +135,22 @@ def test_0004_users_get_their_stored_record(database: str) -> None:
     assert len(db.all("SELECT sid FROM users")) == 3
     migrate.upgrade(database)
     assert db.all("SELECT record_version FROM users") == [(1,), (1,), (1,)]
+
+
+def _indexes(db: Raw, table: str) -> set[str]:
+    if db.postgres:
+        sql = "SELECT indexname FROM pg_indexes WHERE tablename = ? AND schemaname = current_schema()"
+        return {r[0] for r in db.all(sql, table)}
+    return {r[1] for r in db.all(f"PRAGMA index_list({table})")}
+
+
+def test_0005_role_holders_are_found_by_index(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database)
+    assert "participants_by_role" in _indexes(db, "participants")
+    if not db.postgres:  # PostgreSQL's planner picks by table statistics; SQLite's plan is fixed
+        sql = "EXPLAIN QUERY PLAN SELECT 1 FROM participants WHERE chat_service_sid = ? AND role_sid = ?"
+        plan = " ".join(str(r[-1]) for r in db.all(sql, "IS1", "RL1"))
+        assert "participants_by_role" in plan, plan
+    migrate.downgrade(database, "0004")
+    assert "participants_by_role" not in _indexes(db, "participants")

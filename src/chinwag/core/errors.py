@@ -26,6 +26,11 @@ class ErrorCode(Enum):
         409,
         "Service {sid} is the account's default Conversation Service and cannot be deleted",
     )
+    REFERENCE_REMOVED = (
+        20409,
+        409,
+        "A resource this request refers to was deleted while the request ran; nothing was changed",
+    )
     INTERNAL = (20500, 500, "Internal server error")
     FRIENDLY_NAME_TOO_LONG = (50003, 400, "Friendly name is too long (maximum {limit} characters)")
     ROLE_NOT_FOUND = (50100, 404, "Role not found: {sid}")

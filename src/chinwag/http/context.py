@@ -21,8 +21,14 @@ from chinwag.http.auth import Authenticator
 from chinwag.http.forms import Params
 from chinwag.http.render import error_response
 from chinwag.storage.db import Database, Tx
+from chinwag.storage.dialect import ForeignKeyViolation
 
 log = logging.getLogger("chinwag.http")
+
+# The largest request body read. Twilio's own limits keep a valid form far below it: a message body
+# is at most 1,600 characters, attributes at most 16 KiB, a role's permissions a few dozen names.
+MAX_BODY = 1024 * 1024
+DRAIN_LIMIT = 16 * MAX_BODY
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,25 @@ class Ctx:
         return Params.parse(self.request.scope.get("query_string", b""))
 
     async def form(self) -> Params:
-        return Params.parse(await self.request.body())
+        """The form-encoded body; past MAX_BODY a 413 (docs/decisions.md), and what follows is
+        read and dropped, never held: a client cannot make the server keep a body of any size."""
+        declared = self.request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+            raise TwilioError(ErrorCode.TOO_LARGE)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                # Read on without keeping it, so a client still sending hears the 413 rather than a
+                # dropped connection; one that sends on and on is cut off.
+                if size > DRAIN_LIMIT:
+                    break
+                continue
+            chunks.append(chunk)
+        if size > MAX_BODY:
+            raise TwilioError(ErrorCode.TOO_LARGE)
+        return Params.parse(b"".join(chunks))
 
     async def scope(self, tx: Tx) -> Scope:
         return await chat_services.resolve_scope(tx, self.account_sid, self.service_sid, self.path)
@@ -122,6 +146,11 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return await handler(ctx)
         except TwilioError as exc:
             return error_response(exc)
+        except ForeignKeyViolation:
+            # A row this request refers to was deleted by a concurrent request after this one read
+            # it (PostgreSQL; SQLite runs writers one at a time). Nothing was written; retrying
+            # sees the deletion. docs/decisions.md.
+            return error_response(TwilioError(ErrorCode.REFERENCE_REMOVED))
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             return error_response(TwilioError(ErrorCode.INTERNAL))

@@ -23,7 +23,14 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from chinwag.storage.dialect import UniqueViolation, engine_of, postgres_target, sqlite_path, to_postgres
+from chinwag.storage.dialect import (
+    ForeignKeyViolation,
+    UniqueViolation,
+    engine_of,
+    postgres_target,
+    sqlite_path,
+    to_postgres,
+)
 from chinwag.storage.group_commit import GroupCommit
 
 Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
@@ -74,6 +81,8 @@ class SqliteTx:
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):
                 raise UniqueViolation(str(exc)) from exc
+            if "FOREIGN KEY" in str(exc):
+                raise ForeignKeyViolation(str(exc)) from exc
             raise
 
     async def one(self, sql: str, *args: Any) -> Row | None:
@@ -189,11 +198,14 @@ class PostgresTx:
     async def one(self, sql: str, *args: Any) -> Row | None:
         try:
             return await self._conn.fetchrow(to_postgres(sql), *args)
-        except asyncpg.UniqueViolationError as exc:
-            raise UniqueViolation(exc.constraint_name or str(exc)) from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _integrity(exc) from exc
 
     async def all(self, sql: str, *args: Any) -> list[Row]:
-        rows: Sequence[Row] = await self._conn.fetch(to_postgres(sql), *args)
+        try:
+            rows: Sequence[Row] = await self._conn.fetch(to_postgres(sql), *args)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _integrity(exc) from exc
         return list(rows)
 
     async def values(self, sql: str, *args: Any) -> list[Any]:
@@ -202,10 +214,19 @@ class PostgresTx:
     async def run(self, sql: str, *args: Any) -> int:
         try:
             status: str = await self._conn.execute(to_postgres(sql), *args)
-        except asyncpg.UniqueViolationError as exc:
-            raise UniqueViolation(exc.constraint_name or str(exc)) from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _integrity(exc) from exc
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
+
+
+def _integrity(exc: Exception) -> Exception:
+    constraint: str = getattr(exc, "constraint_name", None) or str(exc)
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return UniqueViolation(constraint)
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return ForeignKeyViolation(constraint)
+    return exc
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:

@@ -1,7 +1,7 @@
 """Every difference between SQLite and PostgreSQL that the code above storage must not see.
 
 SQL is written once, with `?` placeholders and syntax both engines share (RETURNING, ON CONFLICT,
-LIMIT). What differs is gathered here: placeholder style, how a uniqueness violation is reported,
+LIMIT). What differs is gathered here: placeholder style, how uniqueness and foreign-key violations are reported,
 and which URL names which engine.
 """
 
@@ -35,6 +35,10 @@ class UniqueViolation(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class ForeignKeyViolation(Exception):
+    """A write referred to a row that does not exist (any more): a concurrent delete won."""
 
 
 def engine_of(url: str) -> str:
