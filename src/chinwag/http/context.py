@@ -21,7 +21,7 @@ from chinwag.http.auth import Authenticator
 from chinwag.http.forms import Params
 from chinwag.http.render import error_response
 from chinwag.storage.db import Database, Tx
-from chinwag.storage.dialect import ForeignKeyViolation
+from chinwag.storage.dialect import ReferenceGone
 
 log = logging.getLogger("chinwag.http")
 
@@ -146,7 +146,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return await handler(ctx)
         except TwilioError as exc:
             return error_response(exc)
-        except ForeignKeyViolation:
+        except ReferenceGone:
             # A row this request refers to was deleted by a concurrent request after this one read
             # it (PostgreSQL; SQLite runs writers one at a time). Nothing was written; retrying
             # sees the deletion. docs/decisions.md.

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from chinwag.storage.dialect import (
-    ForeignKeyViolation,
+    ReferenceGone,
     UniqueViolation,
     engine_of,
     postgres_target,
@@ -82,7 +82,7 @@ class SqliteTx:
             if "UNIQUE" in str(exc):
                 raise UniqueViolation(str(exc)) from exc
             if "FOREIGN KEY" in str(exc):
-                raise ForeignKeyViolation(str(exc)) from exc
+                raise ReferenceGone(str(exc)) from exc
             raise
 
     async def one(self, sql: str, *args: Any) -> Row | None:
@@ -224,8 +224,8 @@ def _integrity(exc: Exception) -> Exception:
     constraint: str = getattr(exc, "constraint_name", None) or str(exc)
     if isinstance(exc, asyncpg.UniqueViolationError):
         return UniqueViolation(constraint)
-    if isinstance(exc, asyncpg.ForeignKeyViolationError):
-        return ForeignKeyViolation(constraint)
+    if isinstance(exc, asyncpg.ReferenceGoneError):
+        return ReferenceGone(constraint)
     return exc
 
 

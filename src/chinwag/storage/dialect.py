@@ -37,8 +37,9 @@ class UniqueViolation(Exception):
         self.detail = detail
 
 
-class ForeignKeyViolation(Exception):
-    """A write referred to a row that does not exist (any more): a concurrent delete won."""
+class ReferenceGone(Exception):
+    """A write referred to a row that does not exist any more: a concurrent delete won. Foreign-key
+    violations are reported as this (our writes only refer to rows they have just read)."""
 
 
 def engine_of(url: str) -> str:

@@ -7,6 +7,7 @@ from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain.models import Page, User
 from chinwag.domain.user_record import RECORD_VERSION, record_json
 from chinwag.storage.db import Row, Tx
+from chinwag.storage.dialect import ReferenceGone
 from chinwag.storage.repos.paging import keyset_page
 
 _COLUMNS = (
@@ -124,11 +125,18 @@ async def delete(tx: Tx, sid: str) -> None:
 
 async def insert_if_absent(tx: Tx, user: User) -> User:
     """The user with this identity in the service, created with these values if there is none.
-    Safe under concurrency: the unique constraint decides, and the loser reads the winner's row."""
-    row = await tx.one(
-        f"{_INSERT} ON CONFLICT (chat_service_sid, identity) DO NOTHING RETURNING {_COLUMNS}", *_insert_values(user)
-    )
-    if row is None:
-        row = await tx.one(_BY_IDENTITY, user.identity, user.chat_service_sid)
-    assert row is not None
-    return _user(row)
+    Safe under concurrency: the unique constraint decides, and the loser reads the winner's row.
+
+    On PostgreSQL the row that made the insert stand back can be deleted (and committed) before the
+    read that follows, which then finds nothing: the insert is tried again. Should concurrent
+    deletes win every time, the request gives up as for any row deleted under it."""
+    for _ in range(3):
+        row = await tx.one(
+            f"{_INSERT} ON CONFLICT (chat_service_sid, identity) DO NOTHING RETURNING {_COLUMNS}",
+            *_insert_values(user),
+        )
+        if row is None:
+            row = await tx.one(_BY_IDENTITY, user.identity, user.chat_service_sid)
+        if row is not None:
+            return _user(row)
+    raise ReferenceGone(f"user {user.identity!r} deleted concurrently, again and again")
