@@ -249,7 +249,10 @@ def test_postgresql_database(chinwag: str, tmp_path: Path, pg_database: str) -> 
         assert make_client(served.url, other).conversations.v1.users.list() == []
     finally:
         served.stop()
-    assert [row[0] for row in accounts_in(chinwag, pg_database)] == [account.sid, other.sid]
+    listed = accounts_in(chinwag, pg_database)
+    # Listed oldest first, ties (same second) by SID: creation order only when the seconds differ.
+    assert sorted(row[0] for row in listed) == sorted([account.sid, other.sid])
+    assert [(row[2], row[0]) for row in listed] == sorted((row[2], row[0]) for row in listed)
     served = start(chinwag, tmp_path, pg_database, clean_env(account))
     try:
         assert make_client(served.url, account).conversations.v1.users("on-pg").fetch().identity == "on-pg"

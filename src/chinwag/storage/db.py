@@ -224,7 +224,7 @@ def _integrity(exc: Exception) -> Exception:
     constraint: str = getattr(exc, "constraint_name", None) or str(exc)
     if isinstance(exc, asyncpg.UniqueViolationError):
         return UniqueViolation(constraint)
-    if isinstance(exc, asyncpg.ReferenceGoneError):
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
         return ReferenceGone(constraint)
     return exc
 
