@@ -1,8 +1,8 @@
 """Every difference between SQLite and PostgreSQL that the code above storage must not see.
 
 SQL is written once, with `?` placeholders and syntax both engines share (RETURNING, ON CONFLICT,
-LIMIT). What differs is gathered here: placeholder style, how uniqueness and foreign-key violations are reported,
-and which URL names which engine.
+LIMIT). What differs is gathered here: placeholder style, how uniqueness and foreign-key
+violations are reported, and which URL names which engine.
 """
 
 from __future__ import annotations

@@ -78,6 +78,14 @@ class GroupCommit(Generic[T]):
         self._syncer.shutdown(wait=True)
         self.conn.close()
 
+    def _settle(self) -> None:
+        """After a request's statements: the open batch commits soon; if SQLite rolled it back
+        meanwhile, everyone in it fails."""
+        if self.conn.in_transaction:
+            self._schedule_flush()
+        else:
+            self._lose_batch()
+
     def _lose_batch(self) -> None:
         """The batch's transaction is gone: everyone in it fails rather than hear 'committed'."""
         batch, self._batch = self._batch, None
@@ -105,10 +113,7 @@ class _Transaction(Generic[T]):
                 group._batch = asyncio.get_running_loop().create_future()
             group.conn.execute("SAVEPOINT request")
         except BaseException:
-            if group.conn.in_transaction:  # the batch goes on without this request
-                group._schedule_flush()
-            else:
-                group._lose_batch()
+            group._settle()  # the batch, if any, goes on without this request
             group.lock.release()
             raise
         self._batch = group._batch
@@ -125,10 +130,7 @@ class _Transaction(Generic[T]):
             elif conn.in_transaction:
                 conn.execute("ROLLBACK TO request")
                 conn.execute("RELEASE request")
-            if not conn.in_transaction:
-                group._lose_batch()
-            else:
-                group._schedule_flush()
+            group._settle()
         except BaseException:
             if not conn.in_transaction:
                 group._lose_batch()

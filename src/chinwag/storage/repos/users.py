@@ -115,12 +115,11 @@ async def page_records(tx: Tx, service_sid: str, req: PageRequest) -> Page[tuple
     return page
 
 
-async def page(tx: Tx, service_sid: str, req: PageRequest) -> Page[User]:
-    return await keyset_page(tx, _SELECT, "chat_service_sid = ?", (service_sid,), req, _user, row_key=0)
-
-
 async def delete(tx: Tx, sid: str) -> None:
     await tx.run("DELETE FROM users WHERE sid = ?", sid)
+
+
+_INSERT_IF_ABSENT = f"{_INSERT} ON CONFLICT (chat_service_sid, identity) DO NOTHING RETURNING {_COLUMNS}"
 
 
 async def insert_if_absent(tx: Tx, user: User) -> User:
@@ -130,11 +129,9 @@ async def insert_if_absent(tx: Tx, user: User) -> User:
     On PostgreSQL the row that made the insert stand back can be deleted (and committed) before the
     read that follows, which then finds nothing: the insert is tried again. Should concurrent
     deletes win every time, the request gives up as for any row deleted under it."""
+    values = _insert_values(user)
     for _ in range(3):
-        row = await tx.one(
-            f"{_INSERT} ON CONFLICT (chat_service_sid, identity) DO NOTHING RETURNING {_COLUMNS}",
-            *_insert_values(user),
-        )
+        row = await tx.one(_INSERT_IF_ABSENT, *values)
         if row is None:
             row = await tx.one(_BY_IDENTITY, user.identity, user.chat_service_sid)
         if row is not None:
