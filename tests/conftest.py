@@ -8,7 +8,6 @@ unreachable the PostgreSQL half is skipped locally, but fails under CI (CI=true)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from twilio.rest import Client
 from twilio.rest.conversations.v1 import V1
 
 from chinwag import bootstrap
-from tests.support.servers import Server, drop_pg_schema, free_port, new_pg_schema, postgres_reachable
+from tests.support.scoped import FORMS, Scoped, scoped
+from tests.support.servers import Server, free_port, pg_schema
 
 ENGINES = ["sqlite", "postgres"]
 
@@ -48,23 +48,31 @@ def serving(
     extra_args: list[str] | None = None,
 ) -> Iterator[Running]:
     """A `chinwag serve` on a fresh database of that engine, stopped (and its schema dropped) after."""
-    schema = None
+    with empty_database_url(engine, tmp) as url:
+        server = Server(url, free_port(), tmp / "server.log", extra_env or {}, extra_args or [])
+        try:
+            server.start()
+            yield Running(engine, server)
+        finally:
+            server.stop()
+
+
+@contextmanager
+def empty_database_url(engine: str, tmp: Path) -> Iterator[str]:
+    """A database of that engine with nothing in it, not even the schema: a file under `tmp`, or a
+    fresh PostgreSQL schema (dropped after)."""
     if engine == "sqlite":
-        url = f"sqlite:///{tmp / 'chinwag.db'}"
-    else:
-        if not postgres_reachable():
-            if os.environ.get("CI"):
-                pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-        schema, url = new_pg_schema()
-    server = Server(url, free_port(), tmp / "server.log", extra_env or {}, extra_args or [])
-    try:
-        server.start()
-        yield Running(engine, server)
-    finally:
-        server.stop()
-        if schema is not None:
-            drop_pg_schema(schema)
+        yield f"sqlite:///{tmp / 'chinwag.db'}"
+        return
+    with pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """`empty_database_url` per engine, for tests of the storage layer without a server."""
+    with empty_database_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=ENGINES)
@@ -130,3 +138,9 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=FORMS)
+def where(request: pytest.FixtureRequest, twilio: V1, running: Running) -> Scoped:
+    """The resource collections of one URL form (tests/support/scoped.py), per engine."""
+    return scoped(twilio, running.url, request.param)

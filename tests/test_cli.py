@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import Account, error_of, make_client
-from tests.support.servers import drop_pg_schema, free_port, new_pg_schema, postgres_reachable
+from tests.support.servers import free_port, pg_schema
 
 ENV_KEYS = ("CHINWAG_ACCOUNT_SID", "CHINWAG_AUTH_TOKEN", "CHINWAG_DATABASE", "CHINWAG_PUBLIC_URL")
 
@@ -227,13 +227,8 @@ def test_migrate(chinwag: str, tmp_path: Path) -> None:
 
 @pytest.fixture
 def pg_database() -> Iterator[str]:
-    if not postgres_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    schema, url = new_pg_schema()
-    yield url
-    drop_pg_schema(schema)
+    with pg_schema() as url:
+        yield url
 
 
 def test_postgresql_database(chinwag: str, tmp_path: Path, pg_database: str) -> None:

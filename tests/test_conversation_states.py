@@ -8,17 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 from twilio.rest.conversations.v1 import V1
 
-from tests.conftest import Running
 from tests.support.expect import twilio_error
-from tests.support.scoped import FORMS, Scoped, parse_date, scoped
+from tests.support.scoped import Scoped, parse_date
 
 MG = "MG" + "ab" * 16
 OTHER_MG = "MG" + "cd" * 16
-
-
-@pytest.fixture(params=FORMS)
-def where(request: pytest.FixtureRequest, twilio: V1, running: Running) -> Scoped:
-    return scoped(twilio, running.url, request.param)
 
 
 def test_state_on_create(where: Scoped) -> None:

@@ -8,23 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest.conversations.v1 import V1
 
 from tests.conftest import Account, Running, error_of, make_client
 from tests.support.expect import twilio_error
-from tests.support.scoped import FORMS, Scoped, scoped
+from tests.support.scoped import Scoped
 from tests.support.spec_shape import CONVERSATION, assert_shape
 
 MG = "MG" + "ab" * 16
 OTHER_MG = "MG" + "cd" * 16
 CH_LIKE = "CH" + "0" * 32
-
-
-@pytest.fixture(params=FORMS)
-def where(request: pytest.FixtureRequest, twilio: V1, running: Running) -> Scoped:
-    return scoped(twilio, running.url, request.param)
 
 
 def test_create_fetch_update_delete(where: Scoped) -> None:

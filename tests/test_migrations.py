@@ -6,10 +6,6 @@ older revision with rows in it, then upgraded (and downgraded), and the data che
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import orjson
 import pytest
 
@@ -17,21 +13,11 @@ from chinwag.domain.models import User
 from chinwag.domain.user_record import record_json
 from chinwag.storage import migrate
 from tests.support.raw_sql import Raw
-from tests.support.servers import drop_pg_schema, new_pg_schema, postgres_reachable
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    if not postgres_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    schema, url = new_pg_schema()
-    yield url
-    drop_pg_schema(schema)
+@pytest.fixture
+def database(empty_database: str) -> str:
+    return empty_database
 
 
 _PARTICIPANT = (

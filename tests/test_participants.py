@@ -8,23 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest.conversations.v1 import V1
 
 from chinwag import bootstrap
 from tests.conftest import Account, Running, error_of, make_client
 from tests.support.expect import twilio_error
-from tests.support.scoped import FORMS, Scoped, scoped
+from tests.support.scoped import Scoped
 from tests.support.spec_shape import PARTICIPANT, assert_shape
 
 SMS = {"messaging_binding_address": "+15551230001", "messaging_binding_proxy_address": "+15559990001"}
 MB_LIKE = "MB" + "0" * 32
-
-
-@pytest.fixture(params=FORMS)
-def where(request: pytest.FixtureRequest, twilio: V1, running: Running) -> Scoped:
-    return scoped(twilio, running.url, request.param)
 
 
 def service_config(twilio: V1, where: Scoped):  # type: ignore[no-untyped-def]

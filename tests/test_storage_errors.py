@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from chinwag.storage import migrate
 from chinwag.storage.db import open_database
 from chinwag.storage.dialect import ReferenceGone, UniqueViolation
-from tests.support.servers import drop_pg_schema, new_pg_schema, postgres_reachable
 
 _USER = (
     "INSERT INTO users (sid, account_sid, chat_service_sid, identity, attributes, role_sid, date_created,"
@@ -20,21 +16,10 @@ _USER = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'errors.db'}"
-        migrate.upgrade(url)
-        yield url
-        return
-    if not postgres_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    schema, url = new_pg_schema()
-    migrate.upgrade(url)
-    yield url
-    drop_pg_schema(schema)
+@pytest.fixture
+def database(empty_database: str) -> str:
+    migrate.upgrade(empty_database)
+    return empty_database
 
 
 def _outcome(url: str, *statements: tuple[str, tuple[str, ...]]) -> type[Exception] | None:

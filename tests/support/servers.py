@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 PG_BASE = os.environ.get("CHINWAG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BOOT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -58,6 +61,21 @@ def new_pg_schema() -> tuple[str, str]:
 
 def drop_pg_schema(schema: str) -> None:
     _pg(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """The database URL of a fresh schema, dropped after. Without the server the test is skipped,
+    or fails under CI (CI=true), where PostgreSQL is required."""
+    if not postgres_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    schema, url = new_pg_schema()
+    try:
+        yield url
+    finally:
+        drop_pg_schema(schema)
 
 
 @dataclass
