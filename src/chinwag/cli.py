@@ -87,8 +87,14 @@ def main() -> None:
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="server processes")
 @click.option("--public-url", default=None, help="base of response URLs when behind a proxy")
+@click.option(
+    "--emulator",
+    is_flag=True,
+    envvar="CHINWAG_EMULATOR",
+    help="emulator mode: the control API under /_chinwag/ (reset, snapshots, clock); off, it answers 404",
+)
 @_database_option
-def serve(host: str, port: int, workers: int, public_url: str | None, database: str) -> None:
+def serve(host: str, port: int, workers: int, public_url: str | None, emulator: bool, database: str) -> None:
     """Migrate the database, make sure an account exists, and serve the API (granian)."""
     from granian import Granian
     from granian.constants import Interfaces
@@ -103,6 +109,7 @@ def serve(host: str, port: int, workers: int, public_url: str | None, database: 
     os.environ["CHINWAG_DATABASE"] = database
     if public_url:
         os.environ["CHINWAG_PUBLIC_URL"] = public_url
+    os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
     click.echo(f"chinwag serving http://{host}:{port} on {database.split('?')[0]}", err=True)
     Granian(
         "chinwag.asgi:create",

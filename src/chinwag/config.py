@@ -25,6 +25,9 @@ class Settings:
     admin_api: bool = False
     # Seconds added to the system clock (tests of timers across a restart).
     clock_offset: float = 0.0
+    # Emulator mode (`chinwag serve --emulator`): the control API under /_chinwag/ that only an
+    # emulator should have (reset, snapshots, clock, ...); off, those routes answer 404.
+    emulator: bool = False
 
 
 def load_settings() -> Settings:
@@ -33,6 +36,11 @@ def load_settings() -> Settings:
         public_url=os.environ.get("CHINWAG_PUBLIC_URL") or None,
         auth_cache_seconds=float(os.environ.get("CHINWAG_AUTH_CACHE_SECONDS", "60")),
         timer_interval=float(os.environ.get("CHINWAG_TIMER_INTERVAL", "1")),
-        admin_api=os.environ.get("CHINWAG_ADMIN_API", "").lower() in ("1", "true", "yes"),
+        admin_api=_flag(os.environ.get("CHINWAG_ADMIN_API", "")),
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
+        emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
     )
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes")
