@@ -144,3 +144,10 @@ def repo_root() -> Path:
 def where(request: pytest.FixtureRequest, twilio: V1, running: Running) -> Scoped:
     """The resource collections of one URL form (tests/support/scoped.py), per engine."""
     return scoped(twilio, running.url, request.param)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def emulator_running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """A server in emulator mode (`--emulator`): the `/_chinwag/v1/` simulated SMS routes are on."""
+    with serving(request.param, tmp_path_factory.mktemp("emulator"), extra_args=["--emulator"]) as server:
+        yield server

@@ -140,3 +140,57 @@ def test_0005_role_holders_are_found_by_index(database: str) -> None:
         assert "participants_by_role" in plan, plan
     migrate.downgrade(database, "0004")
     assert "participants_by_role" not in _indexes(db, "participants")
+
+
+def test_0011_binding_participants_are_counted(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)  # chat participants MB0..MB6 over CH1..CH3
+    migrate.upgrade(database, "0005")
+    ids = dict(db.all("SELECT sid, id FROM conversations"))
+    for n, conversation in enumerate(("CH1", "CH1", "CH2")):
+        db.all(
+            "INSERT INTO participants (sid, account_sid, chat_service_sid, conversation_sid, conversation_id,"
+            " attributes, binding_type, binding_address, date_created, date_updated)"
+            " VALUES (?, 'AC1', 'IS1', ?, ?, '{}', 'sms', ?, 'd', 'd')",
+            f"MBs{n}",
+            conversation,
+            ids[conversation],
+            f"+1555000000{n}",
+        )
+    db.all(
+        "INSERT INTO messages (sid, account_sid, chat_service_sid, conversation_sid, msg_index, author,"
+        " attributes, date_created, date_updated) VALUES ('IM1', 'AC1', 'IS1', 'CH1', 0, 'a', '{}', 'd', 'd')"
+    )
+    migrate.upgrade(database)
+
+    counts = dict(db.all("SELECT sid, binding_participants FROM conversations"))
+    assert counts == {"CH1": 2, "CH2": 1, "CH3": 0}
+    assert db.all("SELECT sid, delivery FROM messages") == [("IM1", None)]
+    # Receipts belong to their message: deleting it deletes them.
+    db.all(
+        "INSERT INTO delivery_receipts (sid, account_sid, chat_service_sid, conversation_sid, message_sid,"
+        " participant_sid, channel_message_sid, status, channel, to_address, date_created, date_updated)"
+        " VALUES ('DY1', 'AC1', 'IS1', 'CH1', 'IM1', 'MBs0', 'SM1', 'sent', 'sms', '+15550000000', 'd', 'd')"
+    )
+    assert db.refused(
+        "INSERT INTO delivery_receipts (sid, account_sid, chat_service_sid, conversation_sid, message_sid,"
+        " participant_sid, channel_message_sid, status, channel, to_address, date_created, date_updated)"
+        " VALUES ('DY2', 'AC1', 'IS1', 'CH1', 'IM1', 'MBs0', 'SM2', 'sent', 'sms', '+15550000000', 'd', 'd')"
+    )  # one receipt per message and participant
+    db.all("DELETE FROM messages WHERE sid = 'IM1'")
+    assert db.all("SELECT sid FROM delivery_receipts") == []
+    # One configuration per account, type and address.
+    address = (
+        "INSERT INTO address_configurations (sid, account_sid, type, address, auto_creation, date_created,"
+        " date_updated) VALUES (?, 'AC1', 'sms', '+15550001111', '{}', 'd', 'd')"
+    )
+    db.all(address, "IG1")
+    assert db.refused(address, "IG2")
+
+    migrate.downgrade(database, "0005")
+    assert "binding_participants" not in db.columns("conversations")
+    assert "delivery" not in db.columns("messages")
+    assert len(db.all("SELECT sid FROM participants")) == 10
+    migrate.upgrade(database)
+    assert dict(db.all("SELECT sid, binding_participants FROM conversations")) == counts

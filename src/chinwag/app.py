@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chinwag import simulated_sms
 from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
@@ -24,6 +25,7 @@ from chinwag.http.resources import (
     messages,
     participant_conversations,
     participants,
+    receipts,
     roles,
     services,
     user_conversations,
@@ -73,7 +75,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *messages.routes(),
         *user_conversations.routes(),
         *participant_conversations.routes(),
+        *receipts.routes(),
     ]
+    if settings.emulator:
+        routes += simulated_sms.routes()
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)
     app = App(routes, lifespan)

@@ -41,6 +41,10 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+# Collections whose items are made as a side effect, not by a POST to the collection.
+NO_CREATE = {"Receipts"}
+
+
 # Updates (POST on an item) are sent empty unless the item's collection is named here.
 UPDATE_RECIPES: dict[str, Recipe] = {
     # Required on update, and replaces the set; addParticipant is valid for both role types.
@@ -77,7 +81,11 @@ class World:
                 concrete.append(seg)
                 continue
             name = match.group(1)
-            fresh = method == "DELETE" and i == params[-1]
+            # (A collection without create cannot hand out a fresh one: negative tests send DELETE
+            # to read-only items too.)
+            fresh = method == "DELETE" and i == params[-1] and segments[i - 1] not in NO_CREATE
+            # A message of its own, posted after an SMS participant joined, so it has receipts.
+            fresh = fresh or (name == "MessageSid" and "/Receipts" in path)
             value = self._value(name, "/".join(concrete), fresh)
             values[name] = value
             concrete.append(value)
@@ -138,11 +146,24 @@ class World:
         parent = collection.rsplit("/", 1)[0]
         if last == "Conversations" and re.search(r"/Users/[^/]+$", parent):
             return self._join(parent)
+        if last == "Messages":
+            self._add_sms_participant(parent)
         recipe = RECIPES.get(last)
         response = self.http.post(collection, data=recipe() if recipe else {})
         if response.status_code not in (200, 201):
             raise ResolveError(f"POST {collection}: {response.status_code} {response.text[:300]}")
         return _field(response.json(), field)
+
+    def _add_sms_participant(self, conversation_path: str) -> None:
+        """Delivery receipts have no create: a message gets them for each SMS participant, so the
+        conversations the gate posts messages to get one."""
+        address = f"+1555{next(_ids) % 10**7:07d}"
+        added = self.http.post(
+            conversation_path + "/Participants",
+            data={"MessagingBinding.Address": address, "MessagingBinding.ProxyAddress": "+15559990000"},
+        )
+        if added.status_code != 201:
+            raise ResolveError(f"adding {address} to {conversation_path}: {added.status_code} {added.text[:300]}")
 
     def _join(self, user_path: str) -> str:
         """A UserConversation has no create: add the user to a new conversation as a participant."""

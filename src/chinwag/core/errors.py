@@ -75,6 +75,12 @@ class ErrorCode(Enum):
     ORDER_INVALID = (20001, 400, "Invalid value for Order: {value} (use asc or desc)")
     IDENTITY_AND_ADDRESS = (50451, 400, "Use either Identity or Address, not both")
     FILTER_MISSING = (20001, 400, "Missing required parameter Identity or Address")
+    # Delivery receipts, address configurations, credentials, bindings (docs/decisions.md #110-#119).
+    RECEIPT_NOT_FOUND = (
+        20404,
+        404,
+        "No delivery receipt for message {message_sid} and participant {participant_sid}",
+    )
 
     @property
     def code(self) -> int:

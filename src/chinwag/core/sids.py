@@ -19,6 +19,12 @@ class SidPrefix(StrEnum):
     WEBHOOK = "WH"
     MESSAGING_SERVICE = "MG"
     CONTENT = "HX"  # Content API templates (a message's ContentSid)
+    DELIVERY_RECEIPT = "DY"
+    CHANNEL_MESSAGE = "SM"  # the SMS/WhatsApp message a delivery receipt tracks
+    ADDRESS_CONFIGURATION = "IG"
+    CREDENTIAL = "CR"
+    BINDING = "BS"
+    STUDIO_FLOW = "FW"
 
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
-from chinwag.domain import conversations, timers, validation
+from chinwag.domain import conversations, delivery, timers, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Message, Page
 from chinwag.storage.db import Tx
@@ -72,7 +72,8 @@ async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Me
     created = validation.iso_date(data.date_created, "DateCreated") if data.date_created else deps.now()
     updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
     author_participant_sid = await participant_repo.sid_by_identity(tx, conv.sid, author) if data.author else None
-    index = await conversation_repo.allocate_index(tx, conv.sid)
+    index, binding_participants = await conversation_repo.allocate(tx, conv.sid)
+    recipients = await delivery.recipients(tx, conv.sid, binding_participants)
     message = await repo.insert(
         tx,
         Message(
@@ -90,8 +91,11 @@ async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Me
             subject=subject,
             date_created=created,
             date_updated=updated,
+            delivery=delivery.summary(["sent"] * len(recipients)),
         ),
     )
+    if recipients:
+        await delivery.record(tx, deps, message, recipients)
     await participant_repo.message_added(tx, conv.sid, index)
     await conversations.touch(tx, deps, conv)
     return message

@@ -147,6 +147,7 @@ class Message:
     subject: str | None
     date_created: str
     date_updated: str
+    delivery: str | None = None  # the delivery summary as JSON text; None without receipts (chat only)
 
 
 @dataclass(slots=True)
@@ -155,3 +156,67 @@ class Membership:
 
     participant: Participant
     conversation: Conversation
+
+
+@dataclass(slots=True)
+class DeliveryReceipt:
+    seq: int
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    conversation_sid: str
+    message_sid: str
+    participant_sid: str
+    channel_message_sid: str
+    status: str
+    error_code: int
+    channel: str
+    to_address: str
+    from_address: str | None
+    date_created: str
+    date_updated: str
+
+
+@dataclass(slots=True)
+class AddressConfiguration:
+    seq: int
+    sid: str
+    account_sid: str
+    type: str
+    address: str
+    friendly_name: str | None
+    address_country: str | None
+    auto_creation: str  # JSON text of the AutoCreation settings, as rendered
+    date_created: str
+    date_updated: str
+
+
+@dataclass(slots=True)
+class Credential:
+    seq: int
+    sid: str
+    account_sid: str
+    type: str
+    friendly_name: str | None
+    sandbox: bool | None
+    certificate: str | None
+    private_key: str | None
+    api_key: str | None
+    secret: str | None
+    date_created: str
+    date_updated: str
+
+
+@dataclass(slots=True)
+class Binding:
+    seq: int
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    credential_sid: str | None
+    endpoint: str
+    identity: str
+    binding_type: str
+    message_types: tuple[str, ...]
+    date_created: str
+    date_updated: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -32,7 +33,7 @@ def to_wire(m: Message, prefix: str) -> dict[str, Any]:
         "date_created": m.date_created,
         "date_updated": m.date_updated,
         "url": url,
-        "delivery": None,
+        "delivery": None if m.delivery is None else orjson.Fragment(m.delivery),
         "links": {"delivery_receipts": f"{url}/Receipts", "channel_metadata": f"{url}/ChannelMetadata"},
         "content_sid": m.content_sid,
     }

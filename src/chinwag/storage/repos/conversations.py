@@ -97,13 +97,26 @@ async def delete(tx: Tx, sid: str) -> None:
 async def allocate_index(tx: Tx, sid: str) -> int:
     """The next message index: the UPDATE takes the conversation's row lock, so concurrent posts
     queue here and never share an index (and the messages table refuses a duplicate anyway)."""
+    return (await allocate(tx, sid))[0]
+
+
+async def allocate(tx: Tx, sid: str) -> tuple[int, int]:
+    """(the next message index, how many messaging-binding participants the conversation has).
+
+    The count comes back from the same statement (migration 0011), so a post to a chat-only
+    conversation learns it has no delivery receipts to write without another query."""
     row = await tx.one(
         "UPDATE conversations SET next_message_index = next_message_index + 1 WHERE sid = ?"
-        " RETURNING next_message_index - 1 AS allocated",
+        " RETURNING next_message_index - 1 AS allocated, binding_participants",
         sid,
     )
     assert row is not None
-    return int(row["allocated"])
+    return int(row["allocated"]), int(row["binding_participants"])
+
+
+async def count_binding_participant(tx: Tx, sid: str, change: int) -> None:
+    """Keeps `binding_participants` in step as a participant with a messaging binding comes or goes."""
+    await tx.run("UPDATE conversations SET binding_participants = binding_participants + ? WHERE sid = ?", change, sid)
 
 
 async def due_inactive(tx: Tx, now: str, limit: int) -> list[Conversation]:

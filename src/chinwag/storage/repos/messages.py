@@ -21,6 +21,7 @@ FIELDS = (
     "subject",
     "date_created",
     "date_updated",
+    "delivery",
 )
 COLUMNS = "id, " + ", ".join(FIELDS)
 _SELECT = f"SELECT {COLUMNS} FROM messages"

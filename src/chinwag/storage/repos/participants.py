@@ -56,6 +56,8 @@ async def insert(tx: Tx, p: Participant, binding_key: str | None, conversation_i
         conversation_id,
     )
     assert row is not None
+    if p.binding_address is not None:
+        await conversation_repo.count_binding_participant(tx, p.conversation_sid, 1)
     return from_row(row)
 
 
@@ -114,7 +116,9 @@ async def page(tx: Tx, conversation_sid: str, req: PageRequest) -> Page[Particip
 
 
 async def delete(tx: Tx, sid: str) -> None:
-    await tx.run("DELETE FROM participants WHERE sid = ?", sid)
+    row = await tx.one("DELETE FROM participants WHERE sid = ? RETURNING conversation_sid, binding_address", sid)
+    if row is not None and row["binding_address"] is not None:
+        await conversation_repo.count_binding_participant(tx, row["conversation_sid"], -1)
 
 
 async def set_binding_key(tx: Tx, sid: str, key: str | None) -> None:

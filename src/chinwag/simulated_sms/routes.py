@@ -1,0 +1,76 @@
+"""`/_chinwag/v1/Inbound`, `/_chinwag/v1/Outbound`, `/_chinwag/v1/Receipts` with the account's
+HTTP Basic credentials, answering errors in Twilio's body like the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chinwag.core.pagination import parse_page_request
+from chinwag.core.sids import SidPrefix
+from chinwag.domain import delivery, validation
+from chinwag.http.context import Ctx, endpoint
+from chinwag.http.render import json_response, list_response
+from chinwag.http.resources import receipts as receipt_resource
+from chinwag.storage.repos import receipts as receipt_repo
+
+PREFIX = "/_chinwag/v1"
+
+
+def _outbound(row: Any) -> dict[str, Any]:
+    _, to, from_, body, channel, conversation_sid, message_sid, date_created = row
+    return {
+        "to": to,
+        "from": from_,
+        "body": body,
+        "media_url": None,
+        "channel": channel,
+        "conversation_sid": conversation_sid,
+        "message_sid": message_sid,
+        "date_created": date_created,
+    }
+
+
+@endpoint
+async def outbound(ctx: Ctx) -> Response:
+    """What the phone `To` would have received, newest first."""
+    query = ctx.query()
+    to = validation.required(query.get("To"), "To")
+    async with ctx.db.read() as tx:
+        list_id = f"outbound:{to}"
+        req = parse_page_request(query, list_id)
+        page = await receipt_repo.outbound_page(tx, ctx.account_sid, to, req)
+    return list_response(
+        url=ctx.list_url,
+        key="messages",
+        records=[_outbound(row) for row in page.items],
+        page=page,
+        req=req,
+        list_id=list_id,
+        filters=query.encoded("To"),
+    )
+
+
+@endpoint
+async def receipts(ctx: Ctx) -> Response:
+    """Moves a message's delivery receipt for one participant, as the carrier's report would."""
+    form = await ctx.form()
+    message_sid = validation.sid_of(
+        validation.required(form.get("MessageSid"), "MessageSid"), SidPrefix.MESSAGE, "MessageSid"
+    )
+    participant_sid = validation.required(form.get("ParticipantSid"), "ParticipantSid")
+    async with ctx.db.write() as tx:
+        moved = await delivery.move(
+            tx, ctx.deps, ctx.account_sid, message_sid, participant_sid, form.get("Status"), form.get("ErrorCode")
+        )
+    prefix = f"{ctx.base}/v1/Services/{moved.chat_service_sid}"
+    return json_response(receipt_resource.to_wire(moved, prefix))
+
+
+def routes() -> list[Route]:
+    return [
+        Route(PREFIX + "/Outbound", outbound, methods=["GET"]),
+        Route(PREFIX + "/Receipts", receipts, methods=["POST"]),
+    ]
