@@ -160,6 +160,7 @@ def test_emulator_receipt_moves_refuse_bad_input(emu_twilio: V1, emu_http: httpx
         ({**base, "Status": ""}, 400, 20001),
         ({**base, "ErrorCode": "abc"}, 400, 20001),
         ({**base, "ErrorCode": "-1"}, 400, 20001),
+        ({**base, "ErrorCode": "1" * 5000}, 400, 20001),
         ({**base, "MessageSid": "nope"}, 400, 20001),
         ({k: v for k, v in base.items() if k != "ParticipantSid"}, 400, 20001),
         ({**base, "MessageSid": "IM" + "0" * 32}, 404, 20404),

@@ -20,6 +20,7 @@ from chinwag.http.context import AppState
 from chinwag.http.openapi import routes as openapi_routes
 from chinwag.http.render import json_response
 from chinwag.http.resources import (
+    address_configurations,
     configuration,
     conversations,
     messages,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *user_conversations.routes(),
         *participant_conversations.routes(),
         *receipts.routes(),
+        *address_configurations.routes(),
     ]
     if settings.emulator:
         routes += simulated_sms.routes()

@@ -38,6 +38,7 @@ RECIPES: dict[str, Recipe] = {
     "Conversations": lambda: {"FriendlyName": _unique("contract conversation")},
     "Participants": lambda: {"Identity": _unique("contract-participant")},
     "Messages": lambda: {"Body": "hello from the contract gate", "Author": "contract"},
+    "Addresses": lambda: {"Type": "sms", "Address": f"+1666{next(_ids) % 10**7:07d}"},
 }
 
 

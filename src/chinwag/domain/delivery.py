@@ -97,7 +97,11 @@ async def page(tx: Tx, message: Message, req: PageRequest) -> Page[DeliveryRecei
 def _error_code(value: str | None) -> int:
     if value is None or value == "":
         return 0
-    if not (value.isascii() and value.isdigit()) or int(value) > ERROR_CODE_MAX:
+    if (
+        len(value) > len(str(ERROR_CODE_MAX))
+        or not (value.isascii() and value.isdigit())
+        or int(value) > ERROR_CODE_MAX
+    ):
         raise invalid(f"Invalid value for ErrorCode: {value!r} (expected a number from 0 to {ERROR_CODE_MAX})")
     return int(value)
 
