@@ -23,6 +23,7 @@ from chinwag.http.resources import (
     address_configurations,
     configuration,
     conversations,
+    credentials,
     messages,
     participant_conversations,
     participants,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *participant_conversations.routes(),
         *receipts.routes(),
         *address_configurations.routes(),
+        *credentials.routes(),
     ]
     if settings.emulator:
         routes += simulated_sms.routes()

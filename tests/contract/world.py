@@ -39,6 +39,7 @@ RECIPES: dict[str, Recipe] = {
     "Participants": lambda: {"Identity": _unique("contract-participant")},
     "Messages": lambda: {"Body": "hello from the contract gate", "Author": "contract"},
     "Addresses": lambda: {"Type": "sms", "Address": f"+1666{next(_ids) % 10**7:07d}"},
+    "Credentials": lambda: {"Type": "fcm", "FriendlyName": _unique("push")[:64], "Secret": "contract-secret"},
 }
 
 
