@@ -25,6 +25,7 @@ from chinwag.http.resources import (
     conversations,
     credentials,
     messages,
+    notifications,
     participant_conversations,
     participants,
     receipts,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *receipts.routes(),
         *address_configurations.routes(),
         *credentials.routes(),
+        *notifications.routes(),
     ]
     if settings.emulator:
         routes += simulated_sms.routes()
