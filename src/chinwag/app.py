@@ -21,6 +21,7 @@ from chinwag.http.openapi import routes as openapi_routes
 from chinwag.http.render import json_response
 from chinwag.http.resources import (
     address_configurations,
+    bindings,
     configuration,
     conversations,
     credentials,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *address_configurations.routes(),
         *credentials.routes(),
         *notifications.routes(),
+        *bindings.routes(),
     ]
     if settings.emulator:
         routes += simulated_sms.routes()

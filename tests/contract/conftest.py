@@ -13,4 +13,4 @@ from tests.contract.world import World
 def world(running: Running, account: Account) -> Iterator[World]:
     """Real resources of the test's fresh account, made on demand for path parameters."""
     with httpx.Client(base_url=running.url, auth=(account.sid, account.token), timeout=30) as client:
-        yield World(client, account.sid)
+        yield World(client, account.sid, running.database_url)

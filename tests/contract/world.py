@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.bindings import register
+
 _PARAM = re.compile(r"^\{([^}]+)\}$")
 _ids = itertools.count()
 
@@ -63,9 +65,10 @@ class ResolveError(Exception):
 
 
 class World:
-    def __init__(self, http: httpx.Client, account_sid: str) -> None:
+    def __init__(self, http: httpx.Client, account_sid: str, database_url: str | None = None) -> None:
         self.http = http
         self.account_sid = account_sid
+        self.database_url = database_url  # for what only the server itself creates (push bindings)
         self._first: dict[tuple[str, str], str] = {}
         self._service: str | None = None
 
@@ -150,6 +153,10 @@ class World:
             return self._join(parent)
         if last == "Messages":
             self._add_sms_participant(parent)
+        if last == "Bindings" and self.database_url is not None:
+            # No public create until the realtime layer: registered as a client's push registration would.
+            service_sid = parent.rsplit("/", 1)[-1]
+            return register(self.database_url, self.account_sid, service_sid, _unique("device-owner"), "fcm", "x")
         recipe = RECIPES.get(last)
         response = self.http.post(collection, data=recipe() if recipe else {})
         if response.status_code not in (200, 201):
