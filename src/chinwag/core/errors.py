@@ -81,6 +81,7 @@ class ErrorCode(Enum):
         404,
         "No delivery receipt for message {message_sid} and participant {participant_sid}",
     )
+    INBOUND_UNROUTED = (20404, 404, "{reason}; nothing was created")
     ADDRESS_CONFIGURATION_EXISTS = (20409, 409, "An address configuration for {type} address {address} already exists")
 
     @property

@@ -57,8 +57,11 @@ def _subject(value: str) -> str:
     return value
 
 
-async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Message:
-    """`conv` must have been fetched with its row locked."""
+async def post(
+    tx: Tx, deps: Deps, conv: Conversation, data: MessageInput, *, from_participant: str | None = None
+) -> Message:
+    """`conv` must have been fetched with its row locked. `from_participant`: the (non-chat)
+    participant an inbound SMS/WhatsApp message came from; it is the author and gets no receipt."""
     if conv.state == timers.CLOSED:
         raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
     if not data.body and not data.media_sid and not data.content_sid:
@@ -72,8 +75,10 @@ async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Me
     created = validation.iso_date(data.date_created, "DateCreated") if data.date_created else deps.now()
     updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
     author_participant_sid = await participant_repo.sid_by_identity(tx, conv.sid, author) if data.author else None
+    author_participant_sid = from_participant or author_participant_sid
     index, binding_participants = await conversation_repo.allocate(tx, conv.sid)
     recipients = await delivery.recipients(tx, conv.sid, binding_participants)
+    recipients = [r for r in recipients if r[0] != from_participant]
     message = await repo.insert(
         tx,
         Message(

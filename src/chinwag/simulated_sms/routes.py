@@ -13,7 +13,9 @@ from chinwag.core.sids import SidPrefix
 from chinwag.domain import delivery, validation
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.render import json_response, list_response
+from chinwag.http.resources import messages as message_resource
 from chinwag.http.resources import receipts as receipt_resource
+from chinwag.simulated_sms.inbound import receive
 from chinwag.storage.repos import receipts as receipt_repo
 
 PREFIX = "/_chinwag/v1"
@@ -69,8 +71,28 @@ async def receipts(ctx: Ctx) -> Response:
     return json_response(receipt_resource.to_wire(moved, prefix))
 
 
+@endpoint
+async def inbound(ctx: Ctx) -> Response:
+    """A message from a phone (`From`) to one of the account's addresses (`To`)."""
+    form = await ctx.form()
+    async with ctx.db.write() as tx:
+        message = await receive(
+            tx,
+            ctx.deps,
+            ctx.account_sid,
+            form.get("From"),
+            form.get("To"),
+            form.get("Body"),
+            form.getlist("MediaUrl"),
+            form.get("Channel"),
+        )
+    prefix = f"{ctx.base}/v1/Services/{message.chat_service_sid}"
+    return json_response(message_resource.to_wire(message, prefix), 201)
+
+
 def routes() -> list[Route]:
     return [
+        Route(PREFIX + "/Inbound", inbound, methods=["POST"]),
         Route(PREFIX + "/Outbound", outbound, methods=["GET"]),
         Route(PREFIX + "/Receipts", receipts, methods=["POST"]),
     ]

@@ -262,3 +262,15 @@ async def memberships_by_address(
         key="p.id",
         row_key="p_id",
     )
+
+
+async def by_open_pair(tx: Tx, account_sid: str, key: str) -> tuple[str, str, str] | None:
+    """(participant SID, conversation SID, service SID) of the participant holding the address
+    pair `key` ("address|proxy") in an open conversation of the account: at most one, by the
+    `participants_open_binding_pair` constraint, whose index this reads."""
+    row = await tx.one(
+        "SELECT sid, conversation_sid, chat_service_sid FROM participants WHERE account_sid = ? AND binding_key = ?",
+        account_sid,
+        key,
+    )
+    return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
