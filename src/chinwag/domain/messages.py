@@ -65,6 +65,8 @@ async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Me
         raise TwilioError(ErrorCode.BODY_MISSING)
     if data.content_sid:
         validation.sid_of(data.content_sid, SidPrefix.CONTENT, "ContentSid")
+    if data.media_sid:
+        validation.sid_of(data.media_sid, SidPrefix.MEDIA, "MediaSid")
     author = _author(data.author) if data.author else "system"
     body = _body(data.body) if data.body else None
     attributes = validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"

@@ -143,8 +143,10 @@ async def page(tx: Tx, scope: Scope, req: PageRequest) -> Page[Role]:
     return await repo.page(tx, scope.service_sid, req)
 
 
-async def require_role(tx: Tx, scope: Scope, sid: str, expected_type: str) -> Role:
-    """A RoleSid parameter: must name a role of this service, of the expected type."""
+async def require_role(tx: Tx, scope: Scope, sid: str, expected_type: str, name: str = "RoleSid") -> Role:
+    """A RoleSid parameter: must name a role of this service, of the expected type. Not a role SID
+    at all is a 400; a well-formed one that names nothing here is the 404 (docs/decisions.md #42)."""
+    validation.sid_of(sid, SidPrefix.ROLE, name)
     role = await repo.get(tx, scope.service_sid, sid)
     if role is None:
         raise TwilioError(ErrorCode.ROLE_NOT_FOUND, sid=sid)

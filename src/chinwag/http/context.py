@@ -18,7 +18,7 @@ from chinwag.domain import chat_services
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Scope
 from chinwag.http.auth import Authenticator
-from chinwag.http.forms import Params
+from chinwag.http.forms import Params, check_query_string
 from chinwag.http.render import error_response
 from chinwag.storage.db import Database, Tx
 from chinwag.storage.dialect import ReferenceGone
@@ -96,7 +96,8 @@ class Ctx:
         """The form-encoded body; past MAX_BODY a 413 (docs/decisions.md), and what follows is
         read and dropped, never held: a client cannot make the server keep a body of any size."""
         declared = self.request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+        # ASCII digits only: "²".isdigit() is true and int("²") raises (docs/decisions.md #39).
+        if declared.isascii() and declared.isdigit() and (len(declared) > 12 or int(declared) > DRAIN_LIMIT):
             raise TwilioError(ErrorCode.TOO_LARGE)
         chunks: list[bytes] = []
         size = 0
@@ -141,6 +142,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             account_sid = await state.auth.account_for(request.headers.get("authorization"))
             ctx = Ctx(request, state, account_sid)
+            check_query_string(request.scope.get("query_string", b""))  # also where none is read
             if "\x00" in ctx.path:  # nothing stored holds NUL (PostgreSQL text cannot): not found
                 raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
             return await handler(ctx)
