@@ -75,14 +75,12 @@ def _request_segments(scope: Scope) -> list[str]:
     """The request path's segments, each percent-decoded on its own. Raises UnicodeDecodeError for
     a path that is not UTF-8 (raw bytes, or escapes such as `%ff`)."""
     raw: bytes | None = scope.get("raw_path")
-    if raw is None:  # a server that does not pass it: the decoded path is all there is
-        return _segments(scope["path"])
+    if raw is None or (b"%" not in raw and raw.isascii()):
+        return _segments(scope["path"])  # the hot path: nothing escaped, so `path` is the raw path
     if b"?" in raw:  # some servers leave the query string on it
         raw = raw.partition(b"?")[0]
     parts = _segments(raw.decode("utf-8"))
-    if any("%" in part for part in parts):
-        return [unquote(part, errors="strict") if "%" in part else part for part in parts]
-    return parts
+    return [unquote(part, errors="strict") if "%" in part else part for part in parts]
 
 
 class App:
