@@ -174,14 +174,21 @@ def test_paths_that_are_not_utf8_are_refused(http: httpx.Client, running: Runnin
 
 
 @pytest.mark.parametrize("identity", ["team/ann", "a+b", "a b", "100%", "a?b", "a#b", "ü/..", "%2F"])
-def test_identities_with_reserved_characters_round_trip(twilio: V1, http: httpx.Client, identity: str) -> None:
+def test_identities_with_reserved_characters_round_trip(
+    twilio: V1, http: httpx.Client, running: Running, identity: str
+) -> None:
     user = twilio.users.create(identity=identity, friendly_name="before")
     path = quote(identity, safe="")  # what a client must send: the identity, percent-encoded whole
     assert twilio.users(path).fetch().sid == user.sid
     assert twilio.users(path).update(friendly_name="after").friendly_name == "after"
-    conv = twilio.conversations.create()
-    conv.participants.create(identity=identity)
-    assert [uc.conversation_sid for uc in twilio.users(path).user_conversations.list()] == [conv.sid]
+    convs = [twilio.conversations.create() for _ in range(3)]
+    for conv in convs:
+        conv.participants.create(identity=identity)
+    # Paged one at a time: the paging URLs keep the escaped identity, so the SDK follows them back.
+    paged = twilio.users(path).user_conversations.stream(page_size=1)
+    assert [uc.conversation_sid for uc in paged] == [c.sid for c in convs]
+    page = http.get(f"/v1/Users/{path}/Conversations", params={"PageSize": 1}).json()["meta"]
+    assert page["url"].startswith(f"{running.url}/v1/Users/{path}/Conversations?")
     twilio.users(path).delete()
     assert twilio.users.list() == []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -81,7 +82,12 @@ class Ctx:
 
     @property
     def list_url(self) -> str:
-        return self.base + self.request.url.path
+        raw: bytes | None = self.request.scope.get("raw_path")
+        if raw is None or (b"%" not in raw and raw.isascii()):
+            return self.base + self.request.url.path
+        # The path as the client sent it: decoding `team%2Fann` would make it `team/ann`, another
+        # URL (docs/decisions.md #43). Routing has checked that it is UTF-8.
+        return self.base + quote(raw.partition(b"?")[0].decode("utf-8"), safe="/%!$&'()*+,;=:@-._~")
 
     @property
     def path(self) -> str:
