@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -251,3 +252,26 @@ def test_deleting_the_conversation_removes_its_webhooks(twilio: V1, running: Run
     db = Raw(running.database_url)
     assert db.all("SELECT COUNT(*) FROM conversation_webhooks WHERE conversation_sid = ?", conv.sid) == [(0,)]
     assert [h.configuration["url"] for h in kept.webhooks.list()] == ["https://kept.example/"]
+
+
+def test_concurrent_creates_never_pass_the_limit(multi_running: Running) -> None:
+    """Two server processes on one database, many creates at once: exactly five win (the count is
+    taken under the conversation's row lock)."""
+    sid, token = bootstrap.create_account(multi_running.database_url)
+    account = Account(sid, token)
+    conv = make_client(multi_running.url, account).conversations.v1.conversations.create()
+
+    def create(n: int) -> str:
+        twilio = make_client(multi_running.url, account).conversations.v1
+        try:
+            twilio.conversations(conv.sid).webhooks.create(target="webhook", configuration_url=f"https://x.example/{n}")
+            return "created"
+        except TwilioRestException as exc:
+            return f"{exc.status}/{exc.code}"
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(create, range(20)))
+    assert outcomes.count("created") == 5
+    assert set(outcomes) - {"created"} == {"400/50361"}
+    listed = make_client(multi_running.url, account).conversations.v1.conversations(conv.sid).webhooks.list()
+    assert len(listed) == 5
