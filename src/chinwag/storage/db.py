@@ -14,6 +14,7 @@ Repositories see only `Tx.one/all/run`, with `?` placeholders.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import sqlite3
@@ -316,7 +317,7 @@ class PostgresDatabase:
                 await transaction.commit()
             except BaseException as exc:
                 if postgres_connection_fault(exc):
-                    conn.terminate()
+                    _drop(conn)
                     await pool.expire_connections()
                     raise StorageFault("commit-unknown", _describe(exc), outcome_unknown=True) from exc
                 raise
@@ -339,9 +340,15 @@ class PostgresDatabase:
         """The connection is gone or unusable (a terminated backend, a broken socket): drop it, and
         have the pool replace the others on their next use too (a server restart or an operator's
         pg_terminate_backend rarely ends just one)."""
-        conn.terminate()
+        _drop(conn)
         await pool.expire_connections()
         return StorageFault("connection-lost", _describe(exc), retryable=True)
+
+
+def _drop(conn: asyncpg.Connection) -> None:
+    """Close a broken connection at once (the pool may have detached it already)."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
 
 
 def _describe(exc: BaseException) -> str:

@@ -110,6 +110,7 @@ class FaultMonitor:
         self.since: float = 0.0
         self._reported: dict[str, float] = {}
         self._refused = 0
+        self._unanswered = False  # a fault was logged, its end not yet
 
     def record(self, fault: StorageFault) -> None:
         now = time.monotonic()
@@ -127,14 +128,16 @@ class FaultMonitor:
                 self._refused,
             )
             self._refused = 0
+            self._unanswered = True
 
     def write_committed(self) -> None:
-        """A transaction that changed something committed: whatever was failing works again."""
+        """A transaction that changed something committed: whatever was failing works again.
+        Said once per report of the fault: a flapping database logs no more than a steady one."""
         if self.failing is not None:
-            log.warning("database writes work again after %s", self.failing.kind)
+            if self._unanswered:
+                log.warning("database writes work again after %s", self.failing.kind)
+                self._unanswered = False
             self.failing = None
-            self._reported.clear()
-            self._refused = 0
 
     def health(self) -> dict[str, Any]:
         if self.failing is None:
