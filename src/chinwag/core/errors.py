@@ -85,6 +85,13 @@ class ErrorCode(Enum):
         " have been applied",
     )
     REQUEST_TIMEOUT = (20408, 408, "Request timeout: the request body did not arrive within {seconds} seconds")
+    # Conversation-scoped webhooks (docs/decisions.md #63).
+    WEBHOOK_LIMIT = (50361, 400, "A conversation can have at most {limit} webhooks")
+    WEBHOOK_FILTER_INVALID = (
+        50365,
+        400,
+        "Invalid value for Configuration.Filters: {name!r} is not a post-event of a conversation",
+    )
 
     @property
     def code(self) -> int:
