@@ -117,3 +117,26 @@ def test_a_database_the_server_cannot_write_is_refused_at_start(tmp_path: Path) 
     # Once the file is writable again, the same command serves.
     with serving("sqlite", tmp_path) as running:
         assert httpx.get(running.url + "/health").json() == {"status": "ok"}
+
+
+def test_a_database_made_unwritable_while_serving_is_a_503_until_it_is_writable_again(tmp_path: Path) -> None:
+    with serving("sqlite", tmp_path) as running:
+        sid, token = bootstrap.create_account(running.database_url)
+        http = httpx.Client(base_url=running.url, auth=(sid, token), timeout=20)
+        conv = http.post("/v1/Conversations", data={"FriendlyName": "ro"}).json()["sid"]
+        assert http.post(f"/v1/Conversations/{conv}/Messages", data={"Body": "before"}).status_code == 201
+        wal = tmp_path / "chinwag.db-wal"
+        assert wal.exists()
+        with immutable(tmp_path / "chinwag.db"), immutable(wal):
+            for i in range(20):
+                response = http.post(f"/v1/Conversations/{conv}/Messages", data={"Body": f"refused{i}"})
+                assert response.status_code == 503, response.text
+                assert error_of(response)["code"] == 20503
+            assert httpx.get(running.url + "/health").json()["status"] == "degraded"
+            assert http.get(f"/v1/Conversations/{conv}/Messages").status_code == 200  # reads go on
+        assert http.post(f"/v1/Conversations/{conv}/Messages", data={"Body": "after"}).status_code == 201
+        assert httpx.get(running.url + "/health").json() == {"status": "ok"}
+        bodies = [m["body"] for m in http.get(f"/v1/Conversations/{conv}/Messages").json()["messages"]]
+        assert bodies == ["before", "after"]
+        log = running.server.log_path.read_text()
+        assert "Traceback" not in log and log.count("database fault") == 1, log[-3000:]
