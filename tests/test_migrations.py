@@ -112,9 +112,9 @@ def test_0004_users_get_their_stored_record(database: str) -> None:
     rows = db.all(f"SELECT {_USER_COLUMNS}, record_json, record_version FROM users ORDER BY id")
     assert len(rows) == 3
     for row in rows:
-        user = User(*row[:10])
+        stored = User(*row[:10])
         assert row[11] == 1
-        assert orjson.loads(row[10] + "}") == orjson.loads(record_json(user) + "}")
+        assert orjson.loads(row[10] + "}") == orjson.loads(record_json(stored) + "}")
 
     migrate.downgrade(database, "0003")
     assert "record_json" not in db.columns("users") and "record_version" not in db.columns("users")

@@ -30,10 +30,12 @@ def test_timers_move_the_state_on_a_running_server(admin_running: Running) -> No
     conv = twilio.conversations.create(state="active", timers_inactive="PT1M", timers_closed="PT10M")
     assert set(conv.timers) == {"date_inactive", "date_closed"}
     idle = twilio.conversations.create(state="active", timers_inactive="PT5M")
+    conv_participant = twilio.conversations(conv.sid).participants.create(identity="timer-watcher")
+    assert conv_participant.identity == "timer-watcher"
 
-    # Nothing fires before the deadline.
-    httpx.post(admin_running.url + "/__admin/clock", data={"Advance": "50", "Sweep": "false"})
-    time.sleep(1.5)
+    # Nothing fires before the deadline: the sweep, run now, moves nothing.
+    early = httpx.post(admin_running.url + "/__admin/clock", data={"Advance": "50"}).json()
+    assert early["transitions"] == 0
     assert twilio.conversations(conv.sid).fetch().state == "active"
 
     # Past it, the background task moves the conversation by itself.
@@ -53,7 +55,10 @@ def test_timers_move_the_state_on_a_running_server(admin_running: Running) -> No
     assert closed["timers"] == {}
     assert twilio.conversations(idle.sid).fetch().state == "inactive"
     # A user's view follows.
-    twilio.conversations(conv.sid).fetch()
+    view = twilio.users("timer-watcher").user_conversations(conv.sid).fetch()
+    assert view.conversation_state == "closed"
+    # And nothing is left to fire: a sweep now moves nothing.
+    assert httpx.post(admin_running.url + "/__admin/clock", data={"Advance": "1"}).json()["transitions"] == 0
 
 
 def test_account_default_timers_and_pt0s(admin_running: Running) -> None:

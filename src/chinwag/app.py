@@ -32,11 +32,14 @@ from chinwag.http.resources import (
 from chinwag.http.resources import webhooks as webhook_resources
 from chinwag.http.router import App
 from chinwag.storage.db import open_database
+from chinwag.storage.faults import monitor
 from chinwag.timer_task import TimerTask
 
 
 async def health(_: Request) -> Response:
-    return json_response({"status": "ok"})
+    """200 while the process serves; `status` is `degraded` (naming the database fault) while
+    writes fail, until one commits again (docs/decisions.md #50)."""
+    return json_response(monitor.health())
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, sids: SidFactory | None = None) -> App:
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         deps=deps,
         auth=Authenticator(db, settings.auth_cache_seconds),
         public_url=settings.public_url,
+        body_timeout=settings.body_timeout,
     )
 
     @asynccontextmanager

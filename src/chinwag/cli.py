@@ -16,6 +16,7 @@ import click
 
 from chinwag.config import DEFAULT_DATABASE
 from chinwag.core.sids import SidPrefix, looks_like
+from chinwag.limits import flood_limits
 
 T = TypeVar("T")
 
@@ -111,6 +112,7 @@ def serve(host: str, port: int, workers: int, public_url: str | None, emulator: 
         os.environ["CHINWAG_PUBLIC_URL"] = public_url
     os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
     click.echo(f"chinwag serving http://{host}:{port} on {database.split('?')[0]}", err=True)
+    limits = flood_limits()
     Granian(
         "chinwag.asgi:create",
         address=host,
@@ -119,6 +121,7 @@ def serve(host: str, port: int, workers: int, public_url: str | None, emulator: 
         workers=workers,
         factory=True,
         log_access=False,
+        **limits.granian_options(),
     ).serve()
 
 

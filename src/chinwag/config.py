@@ -28,6 +28,8 @@ class Settings:
     # Emulator mode (`chinwag serve --emulator`): the control API under /_chinwag/ that only an
     # emulator should have (reset, snapshots, clock, ...); off, those routes answer 404.
     emulator: bool = False
+    # Seconds a request body may take to arrive in full; past it a 408 (docs/decisions.md #52).
+    body_timeout: float = 30.0
 
 
 def load_settings() -> Settings:
@@ -39,6 +41,7 @@ def load_settings() -> Settings:
         admin_api=_flag(os.environ.get("CHINWAG_ADMIN_API", "")),
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
+        body_timeout=float(os.environ.get("CHINWAG_BODY_TIMEOUT", "30")),
     )
 
 

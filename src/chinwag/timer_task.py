@@ -15,6 +15,7 @@ import logging
 from chinwag.domain import timers
 from chinwag.domain.deps import Deps
 from chinwag.storage.db import Database
+from chinwag.storage.faults import classify, monitor
 
 log = logging.getLogger("chinwag.timers")
 
@@ -49,8 +50,12 @@ class TimerTask:
         while True:
             try:
                 await self.sweep()
-            except Exception:
-                log.exception("timer sweep failed; retrying")
+            except Exception as exc:
+                fault = classify(exc)
+                if fault is None:
+                    log.exception("timer sweep failed; retrying")
+                else:  # the database cannot write now: said once per interval, not every second
+                    monitor.record(fault)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
             self._wake.clear()

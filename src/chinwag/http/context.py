@@ -6,12 +6,13 @@ unexpected, logged) into Twilio's error body. Handlers stay thin: parse, call do
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from chinwag.core.errors import ErrorCode, TwilioError
@@ -23,6 +24,7 @@ from chinwag.http.forms import Params, check_query_string
 from chinwag.http.render import error_response
 from chinwag.storage.db import Database, Tx
 from chinwag.storage.dialect import ReferenceGone
+from chinwag.storage.faults import StorageFault, classify, monitor
 
 log = logging.getLogger("chinwag.http")
 
@@ -30,6 +32,12 @@ log = logging.getLogger("chinwag.http")
 # is at most 1,600 characters, attributes at most 16 KiB, a role's permissions a few dozen names.
 MAX_BODY = 1024 * 1024
 DRAIN_LIMIT = 16 * MAX_BODY
+# How long a request body may take to arrive, all of it (docs/decisions.md #52): a stalled body
+# held a request (and its connection) for minutes. CHINWAG_BODY_TIMEOUT sets it (config.py).
+BODY_TIMEOUT = 30.0
+# How many times a transaction that failed before its COMMIT (a PostgreSQL connection terminated
+# under it) is run again on a fresh connection before the request is answered 503.
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,11 @@ class AppState:
     deps: Deps
     auth: Authenticator
     public_url: str | None
+    body_timeout: float = BODY_TIMEOUT
 
 
 class Ctx:
-    __slots__ = ("_base", "account_sid", "request", "service_sid", "state")
+    __slots__ = ("_base", "_form", "account_sid", "request", "service_sid", "state")
 
     def __init__(self, request: Request, state: AppState, account_sid: str) -> None:
         self.request = request
@@ -49,6 +58,7 @@ class Ctx:
         self.account_sid = account_sid
         self.service_sid: str | None = request.path_params.get("ChatServiceSid")
         self._base: str | None = None
+        self._form: Params | None = None  # read once: a retried transaction runs the handler again
 
     @property
     def db(self) -> Database:
@@ -100,7 +110,17 @@ class Ctx:
 
     async def form(self) -> Params:
         """The form-encoded body; past MAX_BODY a 413 (docs/decisions.md), and what follows is
-        read and dropped, never held: a client cannot make the server keep a body of any size."""
+        read and dropped, never held: a client cannot make the server keep a body of any size.
+        A body that takes longer than the state's body timeout is a 408 (docs/decisions.md #52)."""
+        if self._form is None:
+            try:
+                async with asyncio.timeout(self.state.body_timeout):
+                    self._form = await self._read_form()
+            except TimeoutError:
+                raise TwilioError(ErrorCode.REQUEST_TIMEOUT, seconds=f"{self.state.body_timeout:g}") from None
+        return self._form
+
+    async def _read_form(self) -> Params:
         declared = self.request.headers.get("content-length", "")
         # ASCII digits only: "²".isdigit() is true and int("²") raises (docs/decisions.md #39).
         if declared.isascii() and declared.isdigit() and (len(declared) > 12 or int(declared) > DRAIN_LIMIT):
@@ -146,12 +166,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state: AppState = request.app.state.chinwag
         try:
-            account_sid = await state.auth.account_for(request.headers.get("authorization"))
-            ctx = Ctx(request, state, account_sid)
-            check_query_string(request.scope.get("query_string", b""))  # also where none is read
-            if "\x00" in ctx.path:  # nothing stored holds NUL (PostgreSQL text cannot): not found
-                raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
-            return await handler(ctx)
+            return await _attempts(handler, request, state)
         except TwilioError as exc:
             return error_response(exc)
         except ReferenceGone:
@@ -159,9 +174,44 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             # it (PostgreSQL; SQLite runs writers one at a time). Nothing was written; retrying
             # sees the deletion. docs/decisions.md.
             return error_response(TwilioError(ErrorCode.REFERENCE_REMOVED))
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            return error_response(TwilioError(ErrorCode.INTERNAL))
+        except ClientDisconnect:
+            # The client hung up before its body arrived: nobody is left to answer, nothing was
+            # written. Not an error of the server (docs/decisions.md #53).
+            log.debug("client disconnected before its request body arrived: %s %s", request.method, request.url.path)
+            return error_response(TwilioError(ErrorCode.INVALID_PARAMETER, message="request body incomplete"))
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None:
+                log.exception("unhandled error on %s %s", request.method, request.url.path)
+                return error_response(TwilioError(ErrorCode.INTERNAL))
+            return _fault_response(fault)
 
     run.__name__ = handler.__name__
     return run
+
+
+async def _attempts(handler: Handler, request: Request, state: AppState) -> Response:
+    """Authenticate and run the handler; a transaction that failed before its COMMIT because the
+    database connection was lost runs again, whole, on a fresh one (docs/decisions.md #51)."""
+    ctx: Ctx | None = None
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            if ctx is None:
+                account_sid = await state.auth.account_for(request.headers.get("authorization"))
+                ctx = Ctx(request, state, account_sid)
+                check_query_string(request.scope.get("query_string", b""))  # also where none is read
+                if "\x00" in ctx.path:  # nothing stored holds NUL (PostgreSQL text cannot): not found
+                    raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
+            return await handler(ctx)
+        except StorageFault as fault:
+            if not fault.retryable or attempt == ATTEMPTS:
+                raise
+            log.debug("retrying %s %s after %s", request.method, request.url.path, fault)
+    raise AssertionError("unreachable")
+
+
+def _fault_response(fault: StorageFault) -> Response:
+    monitor.record(fault)
+    if fault.outcome_unknown:
+        return error_response(TwilioError(ErrorCode.OUTCOME_UNKNOWN))
+    return error_response(TwilioError(ErrorCode.UNAVAILABLE, kind=fault.kind))

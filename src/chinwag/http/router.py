@@ -35,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.http.render import error_response
+from chinwag.storage.faults import classify, monitor
 
 log = logging.getLogger("chinwag.http")
 
@@ -167,9 +168,14 @@ class App:
             scope["path_params"] = params
             try:
                 response = await target.endpoint(Request(scope, receive))
-            except Exception:  # API endpoints catch their own; this guards the few plain ones
-                log.exception("unhandled error on %s %s", scope["method"], path)
-                response = error_response(TwilioError(ErrorCode.INTERNAL))
+            except Exception as exc:  # API endpoints catch their own; this guards the few plain ones
+                fault = classify(exc)
+                if fault is not None:  # a database fault: 503, said once per interval (#50)
+                    monitor.record(fault)
+                    response = error_response(TwilioError(ErrorCode.UNAVAILABLE, kind=fault.kind))
+                else:
+                    log.exception("unhandled error on %s %s", scope["method"], path)
+                    response = error_response(TwilioError(ErrorCode.INTERNAL))
         await response(scope, receive, send)
 
     async def _run_lifespan(self, receive: Receive, send: Send) -> None:
