@@ -28,6 +28,11 @@ class Settings:
     # Emulator mode (`chinwag serve --emulator`): the control API under /_chinwag/ that only an
     # emulator should have (reset, snapshots, clock, ...); off, those routes answer 404.
     emulator: bool = False
+    # Webhook deliveries may go to these non-public ranges too (`--webhook-allow CIDR`, comma- or
+    # space-separated); outside emulator mode other non-public addresses are refused.
+    webhook_allow: str = ""
+    # How often each process looks for webhook deliveries without being woken (retries falling due).
+    webhook_poll: float = 1.0
 
 
 def load_settings() -> Settings:
@@ -39,6 +44,8 @@ def load_settings() -> Settings:
         admin_api=_flag(os.environ.get("CHINWAG_ADMIN_API", "")),
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
+        webhook_allow=os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""),
+        webhook_poll=float(os.environ.get("CHINWAG_WEBHOOK_POLL", "1")),
     )
 
 

@@ -75,6 +75,11 @@ class ErrorCode(Enum):
     ORDER_INVALID = (20001, 400, "Invalid value for Order: {value} (use asc or desc)")
     IDENTITY_AND_ADDRESS = (50451, 400, "Use either Identity or Address, not both")
     FILTER_MISSING = (20001, 400, "Missing required parameter Identity or Address")
+    # Webhooks (docs/decisions.md #73, #78).
+    PRE_WEBHOOK_REJECTED = (50056, 403, "The pre-event webhook rejected the action (it answered HTTP {status})")
+    CLIENT_NOT_PARTICIPANT = (50107, 403, "User {identity} is not authorized: not a participant of this conversation")
+    CLIENT_NOT_ALLOWED = (50107, 403, "User {identity} is not authorized to perform this action")
+    DELIVERY_STATUS_INVALID = (20001, 400, "Invalid value for Status: {value} (use pending, delivered or failed)")
 
     @property
     def code(self) -> int:

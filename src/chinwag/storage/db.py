@@ -17,7 +17,7 @@ import asyncio
 import inspect
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -165,6 +165,10 @@ class SqliteDatabase:
 
     def write(self) -> Any:
         return self._slot().writer.transaction()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Inside `write()`: call `callback` once this transaction's batch has committed."""
+        self._slot().writer.after_commit(callback)
 
 
 class _SqliteRead:
