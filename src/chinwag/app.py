@@ -32,6 +32,7 @@ from chinwag.http.resources import (
     users,
     webhook_deliveries,
 )
+from chinwag.http.resources import webhooks as webhook_resources
 from chinwag.http.router import App
 from chinwag.storage.db import open_database
 from chinwag.timer_task import TimerTask
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *user_conversations.routes(),
         *participant_conversations.routes(),
         *webhook_deliveries.routes(),
+        *webhook_resources.routes(),
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)

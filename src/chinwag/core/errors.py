@@ -80,6 +80,13 @@ class ErrorCode(Enum):
     CLIENT_NOT_PARTICIPANT = (50107, 403, "User {identity} is not authorized: not a participant of this conversation")
     CLIENT_NOT_ALLOWED = (50107, 403, "User {identity} is not authorized to perform this action")
     DELIVERY_STATUS_INVALID = (20001, 400, "Invalid value for Status: {value} (use pending, delivered or failed)")
+    # Conversation-scoped webhooks (docs/decisions.md #63).
+    WEBHOOK_LIMIT = (50361, 400, "A conversation can have at most {limit} webhooks")
+    WEBHOOK_FILTER_INVALID = (
+        50365,
+        400,
+        "Invalid value for Configuration.Filters: {name!r} is not a post-event of a conversation",
+    )
 
     @property
     def code(self) -> int:
