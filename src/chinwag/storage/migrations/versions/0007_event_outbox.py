@@ -1,7 +1,7 @@
 """The webhook outbox: one row per delivery of an event to a target, and one row per ordering lane.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 `webhook_deliveries` rows are written in the transaction of the change that produced the event
 (an acknowledged change always has them, a rolled-back one never does) and carried out later by
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"  # 0005 as assigned; chained after 0006 once webhook-config was merged in
 branch_labels = None
 depends_on = None
 
