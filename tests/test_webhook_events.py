@@ -7,7 +7,7 @@ import json
 
 from tests.support.expect import twilio_error
 from tests.support.receiver import Answer
-from tests.support.webhooks import Hooked, assert_signed, events, hook_server, hooked  # noqa: F401
+from tests.support.webhooks import Hooked, assert_signed, events
 
 ON = "true"
 
