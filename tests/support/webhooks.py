@@ -3,6 +3,7 @@ account per test with its webhooks pointed at a real receiver, and checks on wha
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,15 @@ class Hooked:
         assert response.status_code == 200, response.text
         found: list[dict[str, Any]] = response.json()["deliveries"]
         return found
+
+    def settled(self, timeout: float = 15.0, **params: str) -> list[dict[str, Any]]:
+        """The delivery log once nothing in it is pending any more."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.deliveries(**params)
+            if all(d["status"] != "pending" for d in found) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
 
     def as_client(self, identity: str) -> httpx.Client:
         return httpx.Client(
