@@ -144,6 +144,9 @@ class Dispatcher:
     async def round(self) -> int:
         """Lease due lanes and work them; returns how many lanes were worked."""
         now = self._now()
+        async with self._db.read() as tx:
+            if not await outbox.any_due(tx, now):
+                return 0
         async with self._db.write() as tx:
             lanes = await outbox.claim_lanes(tx, now, now + LEASE, LANES_AT_ONCE)
         if not lanes:

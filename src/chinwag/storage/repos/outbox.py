@@ -127,6 +127,14 @@ async def notify(tx: Tx) -> None:
         await tx.one("SELECT pg_notify(?, '')", NOTIFY_CHANNEL)
 
 
+async def any_due(tx: Tx, now: float) -> bool:
+    """A read-only look first, so an idle dispatcher opens no write transaction."""
+    row = await tx.values(
+        "SELECT 1 FROM webhook_lanes WHERE has_work = 1 AND next_at <= ? AND lease_until <= ? LIMIT 1", now, now
+    )
+    return bool(row)
+
+
 async def claim_lanes(tx: Tx, now: float, lease_until: float, limit: int) -> list[tuple[str, int]]:
     """Lanes with work due and no live lease, leased to the caller until `lease_until`.
     PostgreSQL: rows another dispatcher (or a writer) holds are skipped, not waited for."""
