@@ -203,7 +203,8 @@ def test_0007_event_outbox(database: str) -> None:
     delivery = (
         "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
         " token, status, next_at, created_at, date_created, date_updated)"
-        " VALUES (?, 'AC1', 'CH1', 'CH1 https://a/', 'onMessageAdded', 'https://a/', 'POST', '[]', 't', ?, 1, 1, 'd', 'd')"
+        " VALUES (?, 'AC1', 'CH1', 'CH1 https://a/', 'onMessageAdded', 'https://a/', 'POST', '[]', 't', ?,"
+        " 1, 1, 'd', 'd')"
     )
     db.all(delivery, "WD1", "pending")
     db.all(delivery, "WD2", "delivered")
