@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     async def lifespan(_: App) -> AsyncIterator[None]:
         await db.start()
         timer_task.start()
-        events.start()
+        if settings.webhook_dispatch:
+            events.start()
         try:
             yield
         finally:

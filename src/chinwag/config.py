@@ -33,6 +33,9 @@ class Settings:
     webhook_allow: str = ""
     # How often each process looks for webhook deliveries without being woken (retries falling due).
     webhook_poll: float = 1.0
+    # Whether this process delivers webhooks (CHINWAG_WEBHOOK_DISPATCH=0: it only writes the outbox,
+    # e.g. API-only nodes; another process on the database delivers).
+    webhook_dispatch: bool = True
 
 
 def load_settings() -> Settings:
@@ -46,6 +49,7 @@ def load_settings() -> Settings:
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
         webhook_allow=os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""),
         webhook_poll=float(os.environ.get("CHINWAG_WEBHOOK_POLL", "1")),
+        webhook_dispatch=os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() not in ("0", "false", "no"),
     )
 
 

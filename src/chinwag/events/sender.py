@@ -2,17 +2,19 @@
 
 Used by the dispatcher (post-events) and by pre-event calls alike. The URL requested is the
 configured one without its fragment (fragment.py); for GET the parameters are appended to its
-query. What is signed is that URL exactly as it goes on the wire (httpx's normal form of it), so a
-receiver that validates the URL it was called on agrees (docs/decisions.md #74).
+query. What is signed is that URL exactly as it goes on the wire: normalised once (characters a
+client must percent-encode are encoded), then sent with `encoded=True` so the HTTP client does
+not re-encode it (docs/decisions.md #74). aiohttp, not httpx: with 50 deliveries in flight httpx
+stalled until its timeouts on this machine, aiohttp did not (bench/webhooks.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from chinwag.events import fragment, signing
 from chinwag.events.ssrf import Guard, Refused
@@ -48,66 +50,73 @@ class Request:
 
 
 def wire_url(url: str, method: str, params: list[tuple[str, str]]) -> str:
-    """The URL as requested (no fragment; GET: parameters in the query) in httpx's normal form."""
+    """The URL as requested (no fragment; GET: parameters in the query), percent-encoded."""
     base, _ = fragment.split(url)
+    text = str(URL(base))  # encodes what must be encoded, leaves valid escapes alone
     if method == "GET" and params:
-        base += ("&" if "?" in base else "?") + urlencode(params)
-    return str(httpx.URL(base))
+        text += ("&" if "?" in text else "?") + urlencode(params)
+    return text
 
 
 class Sender:
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
-        # No connection cap: the dispatcher bounds how many lanes it works at once.
-        self.client = httpx.AsyncClient(
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-            trust_env=False,
-        )
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # No connection cap: the dispatcher bounds how many lanes it works at once.
+            connector = aiohttp.TCPConnector(limit=0, use_dns_cache=False)
+            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False)
+        return self._session
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def send(self, req: Request, auth_token: str) -> Result:
         _, over = fragment.split(req.url)
         method = req.method.upper()
         url = wire_url(req.url, method, req.params)
-        target = httpx.URL(url)
+        target = URL(url, encoded=True)
         form = [] if method == "GET" else req.params
+        host = target.host or ""
+        port = target.port or (443 if target.scheme == "https" else 80)
         headers = {
-            "Host": target.netloc.decode("ascii"),
+            "Host": target.raw_authority,
             "X-Twilio-Signature": signing.signature(auth_token, url, form),
             "I-Twilio-Idempotency-Token": req.token,
             "User-Agent": "TwilioProxy/1.1 (chinwag)",
         }
         try:
-            address = await self.guard.resolve(target.host, target.port or (443 if target.scheme == "https" else 80))
+            address = await self.guard.resolve(host, port)
         except Refused as exc:
             return Result(None, None, str(exc))
         except OSError as exc:
-            return Result(None, None, f"cannot resolve {target.host}: {exc}")
-        timeout = httpx.Timeout(connect=over.connect, read=over.read, write=over.read, pool=over.connect)
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+            return Result(None, None, f"cannot resolve {host}: {exc}")
+        # Connect to the checked address; the Host header and TLS SNI keep the name.
+        direct = target.with_host(address)
+        timeout = aiohttp.ClientTimeout(total=over.total, sock_connect=over.connect, sock_read=over.read)
+        data = None
+        if method != "GET":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            data = urlencode(form).encode()
         try:
-            async with asyncio.timeout(over.total):
-                if method == "GET":
-                    response = await self.client.request(
-                        "GET", target.copy_with(host=address), headers=headers, timeout=timeout, extensions=extensions
-                    )
-                else:
-                    response = await self.client.request(
-                        method,
-                        target.copy_with(host=address),
-                        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
-                        content=urlencode(form).encode(),
-                        timeout=timeout,
-                        extensions=extensions,
-                    )
+            async with self._client().request(
+                method,
+                direct,
+                headers=headers,
+                data=data,
+                timeout=timeout,
+                allow_redirects=False,
+                server_hostname=host if target.scheme == "https" else None,
+            ) as response:
+                content = await response.read()
+                status = response.status
         except TimeoutError:
             return Result(None, None, f"timed out after {over.total:g} s")
-        except httpx.TimeoutException as exc:
-            return Result(None, None, f"timed out ({type(exc).__name__})")
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             return Result(None, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-        body = response.content[:BODY_KEPT].decode("utf-8", errors="replace")
-        return Result(response.status_code, body, None, response.content)
+        body = content[:BODY_KEPT].decode("utf-8", errors="replace")
+        return Result(status, body, None, content)
