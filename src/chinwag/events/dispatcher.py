@@ -43,6 +43,7 @@ LEASE = 30.0  # seconds a dispatcher owns a lane; a lane's work is cut off well 
 LANE_BUDGET = 10.0  # seconds of sending per lane per round, then the lane is released
 LANE_BATCH = 200  # deliveries read per lane per round
 LANES_AT_ONCE = 64
+COALESCE = 0.005  # seconds between a wake-up and the next claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class Dispatcher:
         self._retention = retention or Retention()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._lanes: set[asyncio.Task[None]] = set()
         self._listener: Any = None
         self._last_prune = 0.0
 
@@ -96,12 +98,13 @@ class Dispatcher:
             self._tasks.append(asyncio.create_task(self._listen(self._db), name="chinwag-webhooks-listen"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._lanes]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._lanes]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._lanes.clear()
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
@@ -128,32 +131,48 @@ class Dispatcher:
                 await asyncio.sleep(2)
 
     async def _run(self) -> None:
+        """Keep up to LANES_AT_ONCE lanes in flight, each its own task: a lane whose receiver
+        times out does not hold up the others. A finished lane wakes the loop to claim more."""
         while True:
             self._wake.clear()
             try:
-                worked = await self.round()
+                await self.fill()
                 await self._maybe_prune()
             except Exception:
-                log.exception("webhook dispatch round failed; retrying")
-                worked = 0
-            if worked:
-                continue  # more may be waiting: go again without sleeping
+                log.exception("webhook dispatch failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
+            # Let a burst of commits land before the next claim: fewer, fuller lane batches.
+            await asyncio.sleep(COALESCE)
 
-    async def round(self) -> int:
-        """Lease due lanes and work them; returns how many lanes were worked."""
+    async def fill(self) -> list[asyncio.Task[None]]:
+        """Lease due lanes for the free slots and start a task for each."""
+        free = LANES_AT_ONCE - len(self._lanes)
+        if free <= 0:
+            return []
         now = self._now()
         async with self._db.read() as tx:
             if not await outbox.any_due(tx, now):
-                return 0
+                return []
         async with self._db.write() as tx:
-            lanes = await outbox.claim_lanes(tx, now, now + LEASE, LANES_AT_ONCE)
-        if not lanes:
-            return 0
-        tokens: dict[str, str | None] = {}
-        await asyncio.gather(*(self._work(lane, version, tokens) for lane, version in lanes))
-        return len(lanes)
+            lanes = await outbox.claim_lanes(tx, now, now + LEASE, free)
+        started = []
+        for lane, version in lanes:
+            task = asyncio.create_task(self._work(lane, version, {}), name="chinwag-webhook-lane")
+            self._lanes.add(task)
+            task.add_done_callback(self._lane_done)
+            started.append(task)
+        return started
+
+    def _lane_done(self, task: asyncio.Task[None]) -> None:
+        self._lanes.discard(task)
+        self._wake.set()
+
+    async def round(self) -> int:
+        """Lease due lanes and work them to the end of their batch; how many (tests, profiling)."""
+        started = await self.fill()
+        await asyncio.gather(*started)
+        return len(started)
 
     async def _token(self, account_sid: str, tokens: dict[str, str | None]) -> str | None:
         if account_sid not in tokens:
