@@ -24,6 +24,8 @@ from tests.support.scoped import FORMS, Scoped, scoped
 from tests.support.servers import Server, free_port, pg_schema
 
 ENGINES = ["sqlite", "postgres"]
+# Webhook tests' fixtures (a server allowed to deliver to loopback, a receiver per test).
+pytest_plugins = ["tests.support.webhooks"]
 
 
 @dataclass

@@ -189,3 +189,34 @@ def test_0006_webhook_configuration_tables(database: str) -> None:
     assert db.all("SELECT sid FROM accounts") == [("AC1",)]
     migrate.upgrade(database)
     assert db.all("SELECT COUNT(*) FROM account_webhook_configs") == [(0,)]
+
+
+def test_0007_event_outbox(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0006")
+    before = db.all("SELECT sid, conversation_sid FROM participants ORDER BY id")
+    migrate.upgrade(database, "0007")
+
+    assert db.all("SELECT sid, conversation_sid FROM participants ORDER BY id") == before
+    delivery = (
+        "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
+        " token, status, next_at, created_at, date_created, date_updated)"
+        " VALUES (?, 'AC1', 'CH1', 'CH1 https://a/', 'onMessageAdded', 'https://a/', 'POST', '[]', 't', ?,"
+        " 1, 1, 'd', 'd')"
+    )
+    db.all(delivery, "WD1", "pending")
+    db.all(delivery, "WD2", "delivered")
+    db.all("INSERT INTO webhook_lanes (lane) VALUES ('CH1 https://a/')")
+    assert db.all("SELECT attempts FROM webhook_deliveries WHERE sid = 'WD1'") == [(0,)]
+    assert db.all("SELECT version, has_work, next_at, lease_until FROM webhook_lanes") == [(0, 1, 0.0, 0.0)]
+    assert db.refused(delivery, "WD1", "pending")  # SIDs are unique
+    assert db.refused("INSERT INTO webhook_lanes (lane) VALUES ('CH1 https://a/')")
+    assert {"webhook_deliveries_pending", "webhook_deliveries_by_account"} <= _indexes(db, "webhook_deliveries")
+
+    migrate.downgrade(database, "0006")
+    assert db.columns("webhook_deliveries") == set() and db.columns("webhook_lanes") == set()
+    assert db.all("SELECT sid, conversation_sid FROM participants ORDER BY id") == before
+    migrate.upgrade(database)
+    assert db.all("SELECT COUNT(*) FROM webhook_deliveries") == [(0,)]

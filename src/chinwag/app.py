@@ -13,6 +13,8 @@ from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
 from chinwag.domain.deps import Deps
+from chinwag.events import Events
+from chinwag.events.ssrf import parse_networks
 from chinwag.http import admin
 from chinwag.http.auth import Authenticator
 from chinwag.http.context import AppState
@@ -28,6 +30,7 @@ from chinwag.http.resources import (
     services,
     user_conversations,
     users,
+    webhook_deliveries,
 )
 from chinwag.http.resources import webhooks as webhook_resources
 from chinwag.http.router import App
@@ -47,22 +50,33 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     db = open_database(settings.database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
     deps = Deps(server_clock, sids or SidFactory())
-    timer_task = TimerTask(db, deps, settings.timer_interval)
+    events = Events(
+        db,
+        deps,
+        allow=parse_networks(settings.webhook_allow),
+        emulator=settings.emulator,
+        poll=settings.webhook_poll,
+    )
+    timer_task = TimerTask(db, deps, settings.timer_interval, events)
     state = AppState(
         db=db,
         deps=deps,
         auth=Authenticator(db, settings.auth_cache_seconds),
         public_url=settings.public_url,
         body_timeout=settings.body_timeout,
+        events=events,
     )
 
     @asynccontextmanager
     async def lifespan(_: App) -> AsyncIterator[None]:
         await db.start()
         timer_task.start()
+        if settings.webhook_dispatch:
+            events.start()
         try:
             yield
         finally:
+            await events.stop()
             await timer_task.stop()
             await db.close()
 
@@ -78,6 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *messages.routes(),
         *user_conversations.routes(),
         *participant_conversations.routes(),
+        *webhook_deliveries.routes(),
         *webhook_resources.routes(),
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):

@@ -94,8 +94,22 @@ def main() -> None:
     envvar="CHINWAG_EMULATOR",
     help="emulator mode: the control API under /_chinwag/ (reset, snapshots, clock); off, it answers 404",
 )
+@click.option(
+    "--webhook-allow",
+    "webhook_allow",
+    multiple=True,
+    help="a non-public address range (CIDR) webhooks may be delivered to; repeatable (env CHINWAG_WEBHOOK_ALLOW)",
+)
 @_database_option
-def serve(host: str, port: int, workers: int, public_url: str | None, emulator: bool, database: str) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    public_url: str | None,
+    emulator: bool,
+    database: str,
+    webhook_allow: tuple[str, ...] = (),
+) -> None:
     """Migrate the database, make sure an account exists, and serve the API (granian)."""
     from granian import Granian
     from granian.constants import Interfaces
@@ -111,6 +125,14 @@ def serve(host: str, port: int, workers: int, public_url: str | None, emulator: 
     if public_url:
         os.environ["CHINWAG_PUBLIC_URL"] = public_url
     os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
+    if webhook_allow:
+        os.environ["CHINWAG_WEBHOOK_ALLOW"] = " ".join(webhook_allow)
+    from chinwag.events.ssrf import parse_networks
+
+    try:
+        parse_networks(os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
+    except ValueError as exc:
+        raise click.ClickException(f"--webhook-allow: {exc}") from None
     click.echo(f"chinwag serving http://{host}:{port} on {database.split('?')[0]}", err=True)
     limits = flood_limits()
     Granian(

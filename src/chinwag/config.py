@@ -30,6 +30,14 @@ class Settings:
     emulator: bool = False
     # Seconds a request body may take to arrive in full; past it a 408 (docs/decisions.md #52).
     body_timeout: float = 30.0
+    # Webhook deliveries may go to these non-public ranges too (`--webhook-allow CIDR`, comma- or
+    # space-separated); outside emulator mode other non-public addresses are refused.
+    webhook_allow: str = ""
+    # How often each process looks for webhook deliveries without being woken (retries falling due).
+    webhook_poll: float = 1.0
+    # Whether this process delivers webhooks (CHINWAG_WEBHOOK_DISPATCH=0: it only writes the outbox,
+    # e.g. API-only nodes; another process on the database delivers).
+    webhook_dispatch: bool = True
 
 
 def load_settings() -> Settings:
@@ -42,6 +50,9 @@ def load_settings() -> Settings:
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
         body_timeout=float(os.environ.get("CHINWAG_BODY_TIMEOUT", "30")),
+        webhook_allow=os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""),
+        webhook_poll=float(os.environ.get("CHINWAG_WEBHOOK_POLL", "1")),
+        webhook_dispatch=os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() not in ("0", "false", "no"),
     )
 
 

@@ -14,6 +14,7 @@ import logging
 
 from chinwag.domain import timers
 from chinwag.domain.deps import Deps
+from chinwag.events import API, Events, payloads
 from chinwag.storage.db import Database
 from chinwag.storage.faults import classify, monitor
 
@@ -21,8 +22,9 @@ log = logging.getLogger("chinwag.timers")
 
 
 class TimerTask:
-    def __init__(self, db: Database, deps: Deps, interval: float) -> None:
+    def __init__(self, db: Database, deps: Deps, interval: float, events: Events | None = None) -> None:
         self._db = db
+        self._events = events
         self._deps = deps
         self._interval = interval
         self._wake = asyncio.Event()
@@ -44,7 +46,21 @@ class TimerTask:
 
     async def sweep(self) -> int:
         async with self._db.write() as tx:
-            return await timers.due(tx, self._deps)
+            moved = await timers.due(tx, self._deps)
+            if self._events is not None:
+                # Timer moves fire onConversationStateUpdated (Source=API, Reason=TIMER), written
+                # with the move itself (docs/decisions.md #70).
+                for conv, state_from in moved:
+                    await self._events.emit(
+                        tx,
+                        API,
+                        "onConversationStateUpdated",
+                        payloads.state_updated(conv, state_from, "TIMER"),
+                        account_sid=conv.account_sid,
+                        service_sid=conv.chat_service_sid,
+                        conversation_sid=conv.sid,
+                    )
+            return len(moved)
 
     async def _run(self) -> None:
         while True:

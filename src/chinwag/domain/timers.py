@@ -47,16 +47,16 @@ async def close(tx: Tx, conv: Conversation, now: str) -> Conversation:
     return await repo.update(tx, closed)
 
 
-async def due(tx: Tx, deps: Deps, limit: int = 500) -> int:
-    """Apply every transition whose deadline has passed; returns how many conversations moved."""
+async def due(tx: Tx, deps: Deps, limit: int = 500) -> list[tuple[Conversation, str]]:
+    """Apply every transition whose deadline has passed; returns each moved conversation (as it is
+    now) with the state it left, for its onConversationStateUpdated event."""
     now = deps.now()
-    moved = 0
+    moved: list[tuple[Conversation, str]] = []
     for conv in await repo.due_closed(tx, now, limit):
-        await close(tx, conv, now)
-        moved += 1
+        moved.append((await close(tx, conv, now), conv.state))
     for conv in await repo.due_inactive(tx, now, limit):
         if conv.state != ACTIVE:
             continue
-        await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))
-        moved += 1
+        after = await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))
+        moved.append((after, conv.state))
     return moved

@@ -19,6 +19,7 @@ from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.domain import chat_services
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Scope
+from chinwag.events import Events, Origin
 from chinwag.http.auth import Authenticator
 from chinwag.http.forms import Params, check_query_string
 from chinwag.http.render import error_response
@@ -47,6 +48,7 @@ class AppState:
     auth: Authenticator
     public_url: str | None
     body_timeout: float = BODY_TIMEOUT
+    events: Events | None = None
 
 
 class Ctx:
@@ -142,6 +144,15 @@ class Ctx:
 
     async def scope(self, tx: Tx) -> Scope:
         return await chat_services.resolve_scope(tx, self.account_sid, self.service_sid, self.path)
+
+    @property
+    def events(self) -> Events:
+        assert self.state.events is not None
+        return self.state.events
+
+    def origin(self) -> Origin | None:
+        """Who acts (events/origin.py): None for a plain REST request, which fires nothing."""
+        return Events.origin(self.request.headers)
 
     def webhooks_enabled(self) -> bool:
         """`X-Twilio-Webhook-Enabled: true` asks for webhooks on a REST change (behavior.md §6.3)."""
