@@ -1,4 +1,4 @@
-"""Conversation states and timers (behavior.md §5.5, decisions.md #17, #18).
+"""Conversation states and timers (Twilio's docs, decisions.md #17, #18).
 
 States: `active` ⇄ `inactive` freely; anything → `closed`, which is final. Timers are ISO-8601
 durations measuring inactivity: `Timers.Inactive` (≥ PT1M) takes an active conversation to

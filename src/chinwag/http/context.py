@@ -117,7 +117,7 @@ class Ctx:
         return await chat_services.resolve_scope(tx, self.account_sid, self.service_sid, self.path)
 
     def webhooks_enabled(self) -> bool:
-        """`X-Twilio-Webhook-Enabled: true` asks for webhooks on a REST change (behavior.md §6.3)."""
+        """`X-Twilio-Webhook-Enabled: true` asks for webhooks on a REST change (Twilio's docs)."""
         return self.request.headers.get("x-twilio-webhook-enabled", "").lower() == "true"
 
 
