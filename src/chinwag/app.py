@@ -13,7 +13,7 @@ from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
 from chinwag.domain.deps import Deps
-from chinwag.http import admin
+from chinwag.emulator import Emulator
 from chinwag.http.auth import Authenticator
 from chinwag.http.context import AppState
 from chinwag.http.openapi import routes as openapi_routes
@@ -42,13 +42,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings = settings or load_settings()
     db = open_database(settings.database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
-    deps = Deps(server_clock, sids or SidFactory())
-    timer_task = TimerTask(db, deps, settings.timer_interval)
+    deps = Deps(server_clock, sids or SidFactory(settings.sid_seed))
+    timer_task = TimerTask(db, deps, settings.timer_interval, per_account_clocks=settings.emulator)
+    emulator = Emulator(db, deps, timer_task) if settings.emulator else None
     state = AppState(
         db=db,
         deps=deps,
         auth=Authenticator(db, settings.auth_cache_seconds),
         public_url=settings.public_url,
+        emulator=emulator,
     )
 
     @asynccontextmanager
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             yield
         finally:
             await timer_task.stop()
+            if emulator is not None:
+                await emulator.close()
             await db.close()
 
     routes = [
@@ -74,8 +78,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *user_conversations.routes(),
         *participant_conversations.routes(),
     ]
-    if settings.admin_api and isinstance(server_clock, OffsetClock):
-        routes += admin.routes(server_clock, timer_task)
+    if emulator is not None:  # outside emulator mode /_chinwag/v1/… does not exist (404)
+        routes += emulator.routes()
     app = App(routes, lifespan)
     app.state.chinwag = state
     return app

@@ -21,13 +21,13 @@ class Settings:
     auth_cache_seconds: float = 60.0
     # How often each server process carries out conversation timers whose deadline passed.
     timer_interval: float = 1.0
-    # Test control plane (`/__admin/…`: move the server's clock). Off unless asked for.
-    admin_api: bool = False
     # Seconds added to the system clock (tests of timers across a restart).
     clock_offset: float = 0.0
     # Emulator mode (`chinwag serve --emulator`): the control API under /_chinwag/ that only an
     # emulator should have (reset, snapshots, clock, ...); off, those routes answer 404.
     emulator: bool = False
+    # `--sid-seed N` (emulator mode, one worker): SIDs from a seeded generator, the same run after run.
+    sid_seed: int | None = None
 
 
 def load_settings() -> Settings:
@@ -36,9 +36,9 @@ def load_settings() -> Settings:
         public_url=os.environ.get("CHINWAG_PUBLIC_URL") or None,
         auth_cache_seconds=float(os.environ.get("CHINWAG_AUTH_CACHE_SECONDS", "60")),
         timer_interval=float(os.environ.get("CHINWAG_TIMER_INTERVAL", "1")),
-        admin_api=_flag(os.environ.get("CHINWAG_ADMIN_API", "")),
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
+        sid_seed=int(os.environ["CHINWAG_SID_SEED"]) if os.environ.get("CHINWAG_SID_SEED") else None,
     )
 
 

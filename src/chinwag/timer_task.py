@@ -11,19 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
+from chinwag.core.clock import ShiftedClock
 from chinwag.domain import timers
 from chinwag.domain.deps import Deps
 from chinwag.storage.db import Database
+from chinwag.storage.repos import emulator as emulator_repo
 
 log = logging.getLogger("chinwag.timers")
 
 
 class TimerTask:
-    def __init__(self, db: Database, deps: Deps, interval: float) -> None:
+    def __init__(self, db: Database, deps: Deps, interval: float, *, per_account_clocks: bool = False) -> None:
         self._db = db
         self._deps = deps
         self._interval = interval
+        # Emulator mode: accounts may run on their own clocks (emulator/clock.py).
+        self._per_account_clocks = per_account_clocks
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -42,8 +47,32 @@ class TimerTask:
         self._wake.set()
 
     async def sweep(self) -> int:
+        if self._per_account_clocks:
+            return await self._sweep_by_account()
         async with self._db.write() as tx:
             return await timers.due(tx, self._deps)
+
+    async def _sweep_by_account(self) -> int:
+        """Each account whose clock was moved, by its own clock; then everyone else by the server's."""
+        async with self._db.read() as tx:
+            clocks = await emulator_repo.clock_offsets(tx)
+        moved = 0
+        for account_sid, offset in clocks:
+            moved += await self.sweep_account(account_sid, offset)
+        async with self._db.write() as tx:
+            moved += await timers.due(tx, self._deps, skip_clocked=True)
+        return moved
+
+    async def sweep_account(self, account_sid: str, offset: float) -> int:
+        """Every due transition of one account, by its clock (the server's plus `offset`)."""
+        deps = replace(self._deps, clock=ShiftedClock(self._deps.clock, offset))
+        moved = 0
+        while True:
+            async with self._db.write() as tx:
+                step = await timers.due(tx, deps, account_sid=account_sid)
+            moved += step
+            if step == 0:
+                return moved
 
     async def _run(self) -> None:
         while True:

@@ -47,14 +47,18 @@ async def close(tx: Tx, conv: Conversation, now: str) -> Conversation:
     return await repo.update(tx, closed)
 
 
-async def due(tx: Tx, deps: Deps, limit: int = 500) -> int:
-    """Apply every transition whose deadline has passed; returns how many conversations moved."""
+async def due(
+    tx: Tx, deps: Deps, limit: int = 500, *, account_sid: str | None = None, skip_clocked: bool = False
+) -> int:
+    """Apply every transition whose deadline has passed by `deps`' clock; returns how many
+    conversations moved. Emulator mode sweeps an account with its own clock (`account_sid`) and
+    leaves such accounts out of the server-wide sweep (`skip_clocked`; docs/decisions.md #80)."""
     now = deps.now()
     moved = 0
-    for conv in await repo.due_closed(tx, now, limit):
+    for conv in await repo.due_closed(tx, now, limit, account_sid, skip_clocked):
         await close(tx, conv, now)
         moved += 1
-    for conv in await repo.due_inactive(tx, now, limit):
+    for conv in await repo.due_inactive(tx, now, limit, account_sid, skip_clocked):
         if conv.state != ACTIVE:
             continue
         await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,23 +32,35 @@ MAX_BODY = 1024 * 1024
 DRAIN_LIMIT = 16 * MAX_BODY
 
 
+class EmulatorHooks(Protocol):
+    """What emulator mode adds to every API request (emulator/mode.py); None outside it, so a
+    production request never pays for any of it."""
+
+    async def deps_for(self, account_sid: str) -> Deps: ...
+    async def explain(self, ctx: Ctx, error: TwilioError) -> str | None: ...
+    def record(self, ctx: Ctx, status: int, error: TwilioError | None, hint: str | None) -> None: ...
+
+
 @dataclass(frozen=True)
 class AppState:
     db: Database
     deps: Deps
     auth: Authenticator
     public_url: str | None
+    emulator: EmulatorHooks | None = None
 
 
 class Ctx:
-    __slots__ = ("_base", "account_sid", "request", "service_sid", "state")
+    __slots__ = ("_base", "_deps", "account_sid", "form_params", "request", "service_sid", "state")
 
-    def __init__(self, request: Request, state: AppState, account_sid: str) -> None:
+    def __init__(self, request: Request, state: AppState, account_sid: str, deps: Deps | None = None) -> None:
         self.request = request
         self.state = state
         self.account_sid = account_sid
         self.service_sid: str | None = request.path_params.get("ChatServiceSid")
         self._base: str | None = None
+        self._deps = deps or state.deps  # emulator mode: the account's own clock
+        self.form_params: Params | None = None  # the body once read (the emulator's journal)
 
     @property
     def db(self) -> Database:
@@ -55,7 +68,7 @@ class Ctx:
 
     @property
     def deps(self) -> Deps:
-        return self.state.deps
+        return self._deps
 
     def param(self, name: str) -> str:
         value: str = self.request.path_params[name]
@@ -111,7 +124,8 @@ class Ctx:
             chunks.append(chunk)
         if size > MAX_BODY:
             raise TwilioError(ErrorCode.TOO_LARGE)
-        return Params.parse(b"".join(chunks))
+        self.form_params = Params.parse(b"".join(chunks))
+        return self.form_params
 
     async def scope(self, tx: Tx) -> Scope:
         return await chat_services.resolve_scope(tx, self.account_sid, self.service_sid, self.path)
@@ -138,6 +152,8 @@ Handler = Callable[[Ctx], Awaitable[Response]]
 def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state: AppState = request.app.state.chinwag
+        if state.emulator is not None:
+            return await _run_emulated(request, state, state.emulator, handler)
         try:
             account_sid = await state.auth.account_for(request.headers.get("authorization"))
             ctx = Ctx(request, state, account_sid)
@@ -157,3 +173,34 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     run.__name__ = handler.__name__
     return run
+
+
+async def _run_emulated(request: Request, state: AppState, hooks: EmulatorHooks, handler: Handler) -> Response:
+    """`endpoint` in emulator mode: the account's own clock, a hint on a 4xx (also appended to the
+    error's message), and the request written to the account's journal."""
+    try:
+        account_sid = await state.auth.account_for(request.headers.get("authorization"))
+    except TwilioError as exc:
+        return error_response(exc)  # no account to journal it under
+    ctx = Ctx(request, state, account_sid, await hooks.deps_for(account_sid))
+    error: TwilioError | None = None
+    try:
+        if "\x00" in ctx.path:
+            raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
+        response = await handler(ctx)
+    except TwilioError as exc:
+        error = exc
+    except ReferenceGone:
+        error = TwilioError(ErrorCode.REFERENCE_REMOVED)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = TwilioError(ErrorCode.INTERNAL)
+    hint = None
+    if error is not None:
+        if 400 <= error.status < 500:
+            hint = await hooks.explain(ctx, error)
+            if hint:
+                error.message = f"{error.message} (hint: {hint})"
+        response = error_response(error)
+    hooks.record(ctx, response.status_code, error, hint)
+    return response
