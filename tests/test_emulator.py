@@ -82,6 +82,8 @@ def test_reset_returns_the_account_to_its_state_at_creation(emulator_running: Ru
     assert by_sid[service_config.default_chat_service_role_sid] == "service user"
     assert by_sid[service_config.default_conversation_role_sid] == "channel user"
     assert e.http.get("/_chinwag/v1/Clock").json()["offset_seconds"] == 0
+    hooks = e.twilio.configuration.webhooks().fetch()
+    assert (hooks.post_webhook_url, hooks.filters) == (None, [])
     # The identity is free again, and the account works as before.
     assert e.twilio.users.create(identity="alice").identity == "alice"
     # Another account saw nothing of it.

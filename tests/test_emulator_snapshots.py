@@ -43,6 +43,9 @@ def test_a_snapshot_is_readable_versioned_and_deterministic(emulator_running: Ru
     assert alice["last_read_message_index"] == 1
     assert sorted(m["msg_index"] for m in doc["messages"] if m["conversation_sid"] == conv["sid"]) == [0, 1, 2, 3]
     assert doc["configuration"]["default_inactive_timer"] == "PT5M"
+    assert [h["post_webhook_url"] for h in doc["account_webhooks"]] == ["http://127.0.0.1:9/post"]
+    assert [h["chat_service_sid"] for h in doc["service_webhooks"]] == [world["service"]]
+    assert [h["conversation_sid"] for h in doc["conversation_webhooks"]] == [world["conversation"]]
 
 
 def test_put_restores_the_state_exactly_and_it_behaves_as_before(emulator_running: Running) -> None:
@@ -60,6 +63,8 @@ def test_put_restores_the_state_exactly_and_it_behaves_as_before(emulator_runnin
     assert _snapshot(e) == saved
 
     assert _unread(e, "alice") == unread_before
+    assert e.twilio.configuration.webhooks().fetch().filters == ["onMessageAdded"]
+    assert len(e.twilio.conversations(world["conversation"]).webhooks.list()) == 1
     assert e.twilio.users("alice").fetch().sid == world["alice"]
     assert [u.identity for u in e.twilio.users.list()] == ["alice", "bob"]
     # The next message takes the stored next index (4 was used, then deleted), and counts as unread.

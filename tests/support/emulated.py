@@ -44,6 +44,11 @@ def build_world(e: Emulated) -> dict[str, Any]:
     doomed = t.conversations(conv.sid).messages.create(author="alice", body="oops")
     t.conversations(conv.sid).messages(doomed.sid).delete()
     t.conversations(conv.sid).participants("alice").update(last_read_message_index=1)
+    t.configuration.webhooks().update(post_webhook_url="http://127.0.0.1:9/post", filters=["onMessageAdded"])
+    t.services(other.sid).configuration.webhooks().update(pre_webhook_url="http://127.0.0.1:9/pre", method="GET")
+    t.conversations(conv.sid).webhooks.create(
+        target="webhook", configuration_url="http://127.0.0.1:9/conv", configuration_filters=["onMessageAdded"]
+    )
     quiet = t.services(other.sid).conversations.create(friendly_name="quiet")
     t.services(other.sid).conversations(quiet.sid).participants.create(identity="carol")
     t.services(other.sid).conversations(quiet.sid).messages.create(author="carol", body="anyone?")

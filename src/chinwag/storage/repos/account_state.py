@@ -37,6 +37,13 @@ class Table:
 
 
 _BY_ACCOUNT = "account_sid = ?"
+_WEBHOOK_CONFIG: dict[str, Kind] = {
+    "method": "text",
+    "filters": "text",
+    "pre_webhook_url": "text?",
+    "post_webhook_url": "text?",
+    "target": "text",
+}
 
 ACCOUNT_TABLES: list[Table] = [
     Table(
@@ -174,6 +181,43 @@ ACCOUNT_TABLES: list[Table] = [
             "date_updated": "text",
         },
         sid_prefix="IM",
+        refs={"chat_service_sid": "services", "conversation_sid": "conversations"},
+    ),
+    # Webhook configuration (migration 0006): at most one row per account and per service.
+    Table(
+        "account_webhook_configs",
+        "account_webhooks",
+        _BY_ACCOUNT,
+        _WEBHOOK_CONFIG,
+        order="account_sid",
+    ),
+    Table(
+        "service_webhook_configs",
+        "service_webhooks",
+        _BY_ACCOUNT,
+        {"chat_service_sid": "text", **_WEBHOOK_CONFIG},
+        refs={"chat_service_sid": "services"},
+        order="chat_service_sid",
+    ),
+    Table(
+        "conversation_webhooks",
+        "conversation_webhooks",
+        _BY_ACCOUNT,
+        {
+            "sid": "text",
+            "chat_service_sid": "text",
+            "conversation_sid": "text",
+            "target": "text",
+            "url": "text?",
+            "method": "text",
+            "filters": "text",
+            "triggers": "text",
+            "flow_sid": "text?",
+            "replay_after": "int?",
+            "date_created": "text",
+            "date_updated": "text",
+        },
+        sid_prefix="WH",
         refs={"chat_service_sid": "services", "conversation_sid": "conversations"},
     ),
     Table(

@@ -1,7 +1,7 @@
 """Emulator mode's own state: each account's clock, and its journal of API requests.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 
 `emulator_clocks` holds an account's clock offset (seconds added to the server's clock) once the
 account's clock was moved through `POST /_chinwag/v1/Clock`; an account without a row runs on the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
