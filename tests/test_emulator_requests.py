@@ -111,6 +111,17 @@ def test_hints_explain_a_near_miss(emulator_running: Running) -> None:
     assert hint == f"user 'alice' exists in service {default} but this request used service {other.sid}"
     _, hint = _hint(e, "GET", "/v1/Users/zzzzzzzz")
     assert hint == "no user 'zzzzzzzz' in the default service"
+    # A 404 is explained by what exists before any parameter is looked at.
+    _, hint = _hint(e, "POST", "/v1/Users/alcie", FriendlyNam="A")
+    assert hint == "no user 'alcie' in the default service; 'alice' exists"
+    e.twilio.conversations.create(unique_name="support-chat")
+    _, hint = _hint(e, "GET", "/v1/Conversations/suport-chat")
+    assert hint == "no conversation 'suport-chat' in the default service; 'support-chat' exists"
+    bad = e.http.get("/v1/Users", params={"PageSize": "0", "pagetoken": "x"})
+    assert bad.status_code == 400
+    assert _journal(e, Path="/v1/Users", Status=400)[0]["hint"] == (
+        "parameter 'pagetoken' is not recognised; did you mean 'PageToken'?"
+    )
 
 
 def test_no_hints_outside_emulator_mode(running: Running, http: httpx.Client, twilio: object) -> None:

@@ -58,9 +58,12 @@ def test_put_restores_the_state_exactly_and_it_behaves_as_before(emulator_runnin
     # Change everything, then put the snapshot back.
     e.http.post("/_chinwag/v1/Reset")
     e.twilio.users.create(identity="zed")
+    e.http.post("/_chinwag/v1/Clock", data={"Advance": "60"})
     response = e.http.put("/_chinwag/v1/Snapshot", content=saved)
     assert response.status_code == 200, response.text
+    assert response.content == saved
     assert _snapshot(e) == saved
+    assert e.http.get("/_chinwag/v1/Clock").json()["offset_seconds"] == 60  # not part of a snapshot
 
     assert _unread(e, "alice") == unread_before
     assert e.twilio.configuration.webhooks().fetch().filters == ["onMessageAdded"]
@@ -72,7 +75,7 @@ def test_put_restores_the_state_exactly_and_it_behaves_as_before(emulator_runnin
     assert posted.index == 5
     assert _unread(e, "alice")[world["conversation"]] == 3
     # The timers kept their deadlines: 20 minutes on, the conversation closes.
-    e.http.post("/_chinwag/v1/Clock", data={"Advance": str(21 * 60)})
+    e.http.post("/_chinwag/v1/Clock", data={"Advance": str(20 * 60)})
     assert e.twilio.conversations(world["conversation"]).fetch().state == "closed"
 
 

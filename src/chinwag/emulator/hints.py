@@ -74,13 +74,18 @@ def unknown_parameter(template: str, method: str, sent: list[str]) -> str | None
 
 
 async def explain(ctx: Ctx, error: TwilioError, template: str | None) -> str | None:
-    sent = [k for k, _ in sent_pairs(ctx)]
-    if template is not None:
-        hint = unknown_parameter(template, ctx.request.method, sent)
+    """A 404 naming a user or conversation is explained by what exists; otherwise (or failing
+    that) a parameter the operation does not take."""
+    if template is None:
+        return None
+    if error.status == 404:
+        hint = await _missing(ctx, template)
         if hint is not None:
             return hint
-    if error.status != 404 or template is None:
-        return None
+    return unknown_parameter(template, ctx.request.method, [k for k, _ in sent_pairs(ctx)])
+
+
+async def _missing(ctx: Ctx, template: str) -> str | None:
     params = ctx.request.path_params
     async with ctx.db.read() as tx:
         service = ctx.service_sid or await account_repo.default_service_sid(tx, ctx.account_sid)

@@ -3,6 +3,7 @@ through in emulator mode, and the control routes under /_chinwag/v1/)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
 
@@ -49,6 +50,9 @@ class Emulator:
 
     async def explain(self, ctx: Ctx, error: TwilioError) -> str | None:
         target, _, _ = ctx.request.app.resolve(ctx.request.method, ctx.request.scope["path"])
+        if ctx.form_params is None and ctx.request.method in ("POST", "PUT"):
+            with contextlib.suppress(Exception):
+                await ctx.form()  # the handler failed before reading it: its parameters may explain why
         try:
             return await hints.explain(ctx, error, None if target is None else target.path)
         except Exception:  # a hint is a courtesy: never let it turn a 4xx into a 500

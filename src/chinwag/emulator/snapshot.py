@@ -145,7 +145,7 @@ async def load(tx: Tx, account_sid: str, doc: Document) -> None:
     indexes: dict[str, list[int]] = defaultdict(list)
     for message in doc.get("messages") or []:
         indexes[message["conversation_sid"]].append(message["msg_index"])
-    await repo.delete_all(tx, account_sid)
+    await repo.delete_all(tx, account_sid, emulator_rows=False)  # the clock keeps its time
     conversation_ids: dict[str, int] = {}
     try:
         for table in ACCOUNT_TABLES:

@@ -260,10 +260,12 @@ async def export_rows(tx: Tx, account_sid: str, table: Table) -> list[dict[str, 
     return [{n: _normalise(table.columns[n], row[n]) for n in names} for row in rows]
 
 
-async def delete_all(tx: Tx, account_sid: str) -> None:
-    """Delete every row the account owns (the account row itself stays), children first."""
-    for name in EMULATOR_TABLES:
-        await tx.run(f"DELETE FROM {name} WHERE account_sid = ?", account_sid)
+async def delete_all(tx: Tx, account_sid: str, *, emulator_rows: bool = True) -> None:
+    """Delete every row the account owns (the account row itself stays), children first; with
+    `emulator_rows=False` its clock and journal stay (a snapshot import replaces only state)."""
+    if emulator_rows:
+        for name in EMULATOR_TABLES:
+            await tx.run(f"DELETE FROM {name} WHERE account_sid = ?", account_sid)
     for table in reversed(ACCOUNT_TABLES):
         await tx.run(f"DELETE FROM {table.name} WHERE {table.owned}", account_sid)
 
