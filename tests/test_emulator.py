@@ -177,3 +177,15 @@ def test_accounts_in_parallel_never_see_each_other(emulator_running: Running) ->
         assert e.http.get("/_chinwag/v1/Clock").json()["offset_seconds"] == 0
         journal = e.http.get("/_chinwag/v1/Requests", params={"PageSize": 1000}).json()["requests"]
         assert journal and all(r["path"].startswith("/v1/") for r in journal)
+
+
+def test_concurrent_moves_of_one_clock_add_up(emulator_running: Running) -> None:
+    e = emulated(emulator_running.url)
+
+    def advance(_: int) -> int:
+        with httpx.Client(base_url=emulator_running.url, auth=(e.account.sid, e.account.token)) as http:
+            return http.post("/_chinwag/v1/Clock", data={"Advance": "10"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(advance, range(16))) == [200] * 16
+    assert e.http.get("/_chinwag/v1/Clock").json()["offset_seconds"] == 160

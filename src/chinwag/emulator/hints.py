@@ -34,12 +34,15 @@ def closest(word: str, candidates: list[str]) -> str | None:
     folded = [c for c in candidates if c.lower() == word.lower() and c != word]
     if folded:
         return folded[0]
+    limit = max(2, len(word) // 3)
     best: tuple[int, str] | None = None
     for candidate in candidates:
+        if abs(len(candidate) - len(word)) > limit or candidate == word:
+            continue  # cannot be near enough: skip the quadratic comparison
         distance = edit_distance(word.lower(), candidate.lower())
         if best is None or (distance, candidate) < best:
             best = (distance, candidate)
-    if best is None or best[0] > max(2, len(word) // 3) or best[1] == word:
+    if best is None or best[0] > limit:
         return None
     return best[1]
 

@@ -92,7 +92,7 @@ def control_routes(em: Emulator) -> list[Route]:
         form = Params.parse(await _body(request, 64 * 1024))
         server_now = em.deps.clock.now()
         async with em.db.write() as tx:
-            offset = clock.new_offset(form, server_now, await repo.clock_offset(tx, account_sid))
+            offset = clock.new_offset(form, server_now, await repo.lock_clock(tx, account_sid))
             await repo.set_clock_offset(tx, account_sid, offset)
         await em.timer_task.sweep_account(account_sid, offset)
         return json_response(clock.describe(server_now, offset))

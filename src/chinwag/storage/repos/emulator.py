@@ -24,6 +24,19 @@ async def set_clock_offset(tx: Tx, account_sid: str, offset: float) -> None:
     )
 
 
+async def lock_clock(tx: Tx, account_sid: str) -> float:
+    """The account's offset, its row locked until the transaction ends (created at 0 if missing),
+    so two moves of one clock at once add up instead of one overwriting the other."""
+    row = await tx.one(
+        "INSERT INTO emulator_clocks (account_sid, offset_seconds) VALUES (?, 0)"
+        " ON CONFLICT (account_sid) DO UPDATE SET offset_seconds = emulator_clocks.offset_seconds"
+        " RETURNING offset_seconds",
+        account_sid,
+    )
+    assert row is not None
+    return float(row["offset_seconds"])
+
+
 async def clock_offsets(tx: Tx) -> list[tuple[str, float]]:
     rows = await tx.all("SELECT account_sid, offset_seconds FROM emulator_clocks ORDER BY account_sid")
     return [(r["account_sid"], float(r["offset_seconds"])) for r in rows]
