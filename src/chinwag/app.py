@@ -13,9 +13,9 @@ from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
 from chinwag.domain.deps import Deps
+from chinwag.emulator import Emulator
 from chinwag.events import Events
 from chinwag.events.ssrf import parse_networks
-from chinwag.http import admin
 from chinwag.http.auth import Authenticator
 from chinwag.http.context import AppState
 from chinwag.http.openapi import routes as openapi_routes
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings = settings or load_settings()
     db = open_database(settings.database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
-    deps = Deps(server_clock, sids or SidFactory())
+    deps = Deps(server_clock, sids or SidFactory(settings.sid_seed))
     events = Events(
         db,
         deps,
@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         emulator=settings.emulator,
         poll=settings.webhook_poll,
     )
-    timer_task = TimerTask(db, deps, settings.timer_interval, events)
+    timer_task = TimerTask(db, deps, settings.timer_interval, events, per_account_clocks=settings.emulator)
+    emulator = Emulator(db, deps, timer_task) if settings.emulator else None
     state = AppState(
         db=db,
         deps=deps,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         public_url=settings.public_url,
         body_timeout=settings.body_timeout,
         events=events,
+        emulator=emulator,
     )
 
     @asynccontextmanager
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         finally:
             await events.stop()
             await timer_task.stop()
+            if emulator is not None:
+                await emulator.close()
             await db.close()
 
     routes = [
@@ -95,8 +99,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *webhook_deliveries.routes(),
         *webhook_resources.routes(),
     ]
-    if settings.admin_api and isinstance(server_clock, OffsetClock):
-        routes += admin.routes(server_clock, timer_task)
+    if emulator is not None:  # outside emulator mode /_chinwag/v1/… does not exist (404)
+        routes += emulator.routes()
     app = App(routes, lifespan)
     app.state.chinwag = state
     return app

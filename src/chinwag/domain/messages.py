@@ -22,7 +22,7 @@ from chinwag.storage.repos import messages as repo
 from chinwag.storage.repos import participants as participant_repo
 
 MESSAGE_ATTRIBUTES_MAX = 4 * 1024
-BODY_MAX = 32 * 1024  # chat limit (behavior.md §8)
+BODY_MAX = 32 * 1024  # chat limit (Twilio's docs)
 AUTHOR_MAX = 256
 SUBJECT_MAX = 256
 

@@ -1,4 +1,4 @@
-"""Roles: permission sets of two types (behavior.md §5.3, decisions.md #7).
+"""Roles: permission sets of two types (Twilio's docs, decisions.md #7).
 
 Roles gate what SDK users may do; REST calls made with account credentials are not checked
 against them. A role that a user holds or the service configuration names cannot be deleted
@@ -49,7 +49,7 @@ CONVERSATION_PERMISSIONS = (
     "removeParticipant",
     "sendMediaMessage",
     "sendMessage",
-    # Sent by real clients though missing from the docs' table (behavior.md §5.3).
+    # Sent by real clients though missing from the table in Twilio's docs.
     "editAnyParticipantAttributes",
     "editOwnParticipantAttributes",
     "editNotificationLevel",

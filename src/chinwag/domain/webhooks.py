@@ -1,4 +1,4 @@
-"""The three webhook configuration resources (behavior.md §6.1): validation and the rules.
+"""The three webhook configuration resources (Twilio's docs): validation and the rules.
 
 - Account `Configuration/Webhooks` and service `Configuration/Webhooks`: one settings row each,
   created on first update (docs/decisions.md #60-#62, #65).

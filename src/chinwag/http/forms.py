@@ -44,6 +44,10 @@ class Params:
     def __contains__(self, name: object) -> bool:
         return name in self._first
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every parameter as sent, in order."""
+        return list(self._pairs)
+
     def encoded(self, *names: str) -> list[tuple[str, str]]:
         """The given parameters as sent, for echoing filters into meta URLs."""
         return [(k, v) for k, v in self._pairs if k in names]

@@ -48,10 +48,11 @@ class _Target:
     """One route at a tree leaf: its endpoint, methods (HEAD added with GET), and parameter names
     by segment position."""
 
-    __slots__ = ("endpoint", "methods", "order", "params")
+    __slots__ = ("endpoint", "methods", "order", "params", "path")
 
     def __init__(self, order: int, route: Route, params: list[tuple[int, str]]) -> None:
         self.order = order
+        self.path = route.path  # the template, for the emulator's hints (emulator/hints.py)
         self.endpoint = route.endpoint
         self.methods = frozenset(route.methods or ("GET", "HEAD"))
         self.params = params
