@@ -21,6 +21,7 @@ from chinwag.http.render import json_response
 from chinwag.http.resources import (
     configuration,
     conversations,
+    keys,
     messages,
     participant_conversations,
     participants,
@@ -54,11 +55,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     @asynccontextmanager
     async def lifespan(_: App) -> AsyncIterator[None]:
         await db.start()
+        await state.auth.start()
         timer_task.start()
         try:
             yield
         finally:
             await timer_task.stop()
+            await state.auth.stop()
             await db.close()
 
     routes = [
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *messages.routes(),
         *user_conversations.routes(),
         *participant_conversations.routes(),
+        *keys.routes(),
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)

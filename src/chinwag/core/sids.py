@@ -19,6 +19,7 @@ class SidPrefix(StrEnum):
     WEBHOOK = "WH"
     MESSAGING_SERVICE = "MG"
     CONTENT = "HX"  # Content API templates (a message's ContentSid)
+    API_KEY = "SK"  # API keys (the 2010 Keys resource)
 
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
