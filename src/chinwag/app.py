@@ -20,6 +20,7 @@ from chinwag.http.openapi import routes as openapi_routes
 from chinwag.http.render import json_response
 from chinwag.http.resources import (
     configuration,
+    conversation_with_participants,
     conversations,
     keys,
     messages,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *user_conversations.routes(),
         *participant_conversations.routes(),
         *keys.routes(),
+        *conversation_with_participants.routes(),
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)
