@@ -14,6 +14,7 @@ collection without one is tried with an empty body.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,10 @@ RECIPES: dict[str, Recipe] = {
     "Conversations": lambda: {"FriendlyName": _unique("contract conversation")},
     "Participants": lambda: {"Identity": _unique("contract-participant")},
     "Messages": lambda: {"Body": "hello from the contract gate", "Author": "contract"},
+    "ConversationWithParticipants": lambda: {
+        "FriendlyName": _unique("contract conversation"),
+        "Participant": [json.dumps({"identity": _unique("contract-member")})],
+    },
 }
 
 
