@@ -8,6 +8,7 @@ import pytest
 
 from chinwag.storage import migrate
 from tests.support.raw_sql import Raw
+from tests.support.servers import PG_BASE
 
 _KEY = (
     "INSERT INTO api_keys (sid, account_sid, friendly_name, secret, date_created, date_updated)"
@@ -69,3 +70,7 @@ def test_0009_keys_and_the_credentials_epoch(database: str) -> None:
     assert db.all("SELECT sid FROM api_keys") == [] and _epoch(db) == 0
     db.all("UPDATE accounts SET auth_token = 'again' WHERE sid = 'AC3'")
     assert _epoch(db) == 1
+    if db.postgres:  # a session on another search_path (an operator's psql) still bumps it
+        schema = database.split("search_path=")[1]
+        Raw(PG_BASE).all(f"UPDATE {schema}.accounts SET auth_token = 'psql' WHERE sid = 'AC3'")
+        assert _epoch(db) == 2

@@ -56,8 +56,10 @@ def upgrade() -> None:
     op.execute("INSERT INTO credentials_epoch (id, version) VALUES (1, 0)")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE FUNCTION chinwag_bump_credentials_epoch() RETURNS trigger LANGUAGE plpgsql AS"
-            f" $$ BEGIN {_BUMP}; RETURN NULL; END $$"
+            # `SET search_path FROM CURRENT`: the table is found in this schema even when the change
+            # comes from a session with another search_path (an operator's psql).
+            "CREATE FUNCTION chinwag_bump_credentials_epoch() RETURNS trigger LANGUAGE plpgsql"
+            f" SET search_path FROM CURRENT AS $$ BEGIN {_BUMP}; RETURN NULL; END $$"
         )
         for name, table, event in _TRIGGERS:
             op.execute(
