@@ -4,11 +4,16 @@ a downgrade leaves the accounts working without the triggers."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from chinwag.storage import migrate
 from tests.support.raw_sql import Raw
 from tests.support.servers import PG_BASE
+
+# The revision this migration follows, whatever the chain's numbering becomes.
+BEFORE: str = importlib.import_module("chinwag.storage.migrations.versions.0009_api_keys").down_revision
 
 _KEY = (
     "INSERT INTO api_keys (sid, account_sid, friendly_name, secret, date_created, date_updated)"
@@ -27,7 +32,7 @@ def _epoch(db: Raw) -> int:
 
 def test_0009_keys_and_the_credentials_epoch(database: str) -> None:
     db = Raw(database)
-    migrate.upgrade(database, "0005")
+    migrate.upgrade(database, BEFORE)
     for sid in ("AC1", "AC2", "AC3"):
         db.all("INSERT INTO accounts (sid, auth_token, date_created) VALUES (?, 'tok', 'd')", sid)
     migrate.upgrade(database)
@@ -60,7 +65,7 @@ def test_0009_keys_and_the_credentials_epoch(database: str) -> None:
     assert db.refused(_KEY, "SK3", "AC1")
 
     # Down: the tables and triggers go, the accounts stay and still take a new token.
-    migrate.downgrade(database, "0005")
+    migrate.downgrade(database, BEFORE)
     assert db.columns("api_keys") == set() and db.columns("credentials_epoch") == set()
     db.all("UPDATE accounts SET auth_token = 'after' WHERE sid = 'AC3'")
     db.all("DELETE FROM accounts WHERE sid = 'AC1'")

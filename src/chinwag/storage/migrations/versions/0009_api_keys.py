@@ -1,7 +1,7 @@
 """API keys (SK…), and a credentials epoch that every credential change bumps.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 
 `api_keys` holds each key's secret as issued: the server needs it back to verify HS256 access
 tokens signed with it (docs/decisions.md #101), as it needs an account's auth token back to check
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0006"  # assigned "0005"; re-chained after merging main (0006: webhook config)
 branch_labels = None
 depends_on = None
 
