@@ -86,6 +86,9 @@ def test_any_bad_participant_fails_the_whole_request(twilio: V1, where: Scoped) 
         ([p(identity="ann"), p(identity="bob", attributes="{nope")], 400, 50304, "Participant 2"),
         ([p(identity="ann"), p(identity="bob", role_sid="RL" + "0" * 32)], 404, 50100, "Participant 2"),
         ([p(identity="ann"), p(messaging_binding="+1555")], 400, 20001, "messaging_binding"),
+        ([p(identity="ann"), p(identity="a\u0000b")], 400, 20001, "NUL"),
+        ([p(identity="ann"), p(messaging_binding={"address": "+1\u0000"})], 400, 20001, "NUL"),
+        ([p(identity="ann"), "[" * 5000 + "]" * 5000], 400, 20001, "Participant 2"),
         ([p(identity=f"u{n}") for n in range(11)], 400, 20001, "at most 10"),
     ]
     for values, status, code, message in cases:

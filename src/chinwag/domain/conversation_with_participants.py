@@ -43,6 +43,8 @@ def _text(n: int, key: str, value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise invalid(f"Invalid value for Participant {n}: {key} must be a string")
+    if "\x00" in value:  # a JSON `\u0000`: no text column (PostgreSQL) can hold it, as for form values
+        raise invalid(f"Invalid value for Participant {n}: {key}: NUL characters are not allowed")
     return value
 
 
@@ -58,7 +60,7 @@ def parse_participant(n: int, raw: str) -> ParticipantInput:
     for key, item in value.items():
         if key in _TOP_KEYS:
             if key == "attributes" and item is not None and not isinstance(item, str):
-                item = json.dumps(item)  # an object given as such rather than as a JSON string
+                item = json.dumps(item, ensure_ascii=False)  # an object given as such, not as a JSON string
             fields[_TOP_KEYS[key]] = _text(n, key, item)
         elif key == "messaging_binding":
             if item is None:
