@@ -14,6 +14,7 @@ collection without one is tried with an empty body.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -42,6 +43,17 @@ RECIPES: dict[str, Recipe] = {
     "Messages": lambda: {"Body": "hello from the contract gate", "Author": "contract"},
     "Addresses": lambda: {"Type": "sms", "Address": f"+1666{next(_ids) % 10**7:07d}"},
     "Credentials": lambda: {"Type": "fcm", "FriendlyName": _unique("push")[:64], "Secret": "contract-secret"},
+    # A conversation holds at most 5 webhooks: World._make_room clears space before each create.
+    "Webhooks": lambda: {
+        "Target": "webhook",
+        "Configuration.Url": "https://hooks.example/contract",
+        "Configuration.Method": "post",
+        "Configuration.Filters": ["onMessageAdded"],
+    },
+    "ConversationWithParticipants": lambda: {
+        "FriendlyName": _unique("contract conversation"),
+        "Participant": [json.dumps({"identity": _unique("contract-member")})],
+    },
 }
 
 
@@ -157,6 +169,8 @@ class World:
             # No public create until the realtime layer: registered as a client's push registration would.
             service_sid = parent.rsplit("/", 1)[-1]
             return register(self.database_url, self.account_sid, service_sid, _unique("device-owner"), "fcm", "x")
+        if last == "Webhooks":
+            self._make_room(collection)
         recipe = RECIPES.get(last)
         response = self.http.post(collection, data=recipe() if recipe else {})
         if response.status_code not in (200, 201):
@@ -173,6 +187,17 @@ class World:
         )
         if added.status_code != 201:
             raise ResolveError(f"adding {address} to {conversation_path}: {added.status_code} {added.text[:300]}")
+
+    def _make_room(self, collection: str) -> None:
+        """A conversation holds at most 5 webhooks, and every DELETE example makes one: remove all
+        but the one handed out as the shared `{Sid}`."""
+        keep = self._first.get((collection, "sid"))
+        listed = self.http.get(collection, params={"PageSize": 50})
+        if listed.status_code != 200:
+            raise ResolveError(f"GET {collection}: {listed.status_code} {listed.text[:300]}")
+        for record in listed.json().get("webhooks", []):
+            if record["sid"] != keep:
+                self.http.delete(f"{collection}/{record['sid']}")
 
     def _join(self, user_path: str) -> str:
         """A UserConversation has no create: add the user to a new conversation as a participant."""

@@ -220,3 +220,16 @@ class Binding:
     message_types: tuple[str, ...]
     date_created: str
     date_updated: str
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key (SK…) of the 2010 Keys resource; its secret is never part of it (only of the
+    answer to its creation)."""
+
+    seq: int
+    sid: str
+    account_sid: str
+    friendly_name: str | None
+    date_created: str
+    date_updated: str

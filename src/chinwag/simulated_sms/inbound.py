@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import orjson
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
@@ -15,12 +17,25 @@ from chinwag.domain import address_configurations, chat_services, conversations,
 from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.deps import Deps
 from chinwag.domain.messages import MessageInput
-from chinwag.domain.models import Message
+from chinwag.domain.models import Conversation, Message, Participant
 from chinwag.domain.participants import ParticipantInput
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import participants as participant_repo
 
 CHANNELS = ("sms", "whatsapp")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What an inbound message did: the message, its conversation, the channel, and the participant
+    and conversation it created when an address configuration auto-created one."""
+
+    message: Message
+    conversation: Conversation
+    channel: str
+    joined: Participant | None = None
+
+
 MEDIA_MAX = 10  # Twilio's limit of media per MMS
 URL_MAX = 2048
 
@@ -59,7 +74,7 @@ async def receive(
     body: str | None,
     media_urls: list[str],
     channel: str | None,
-) -> Message:
+) -> Inbound:
     sender = validation.required(from_, "From")
     recipient = validation.required(to, "To")
     kind = channel_of(channel, sender)
@@ -77,7 +92,7 @@ async def receive(
         participant_sid, conversation_sid, service_sid = held
         scope = await chat_services.resolve_scope(tx, account_sid, service_sid, "")
         conv = await conversations.fetch(tx, scope, conversation_sid, "", lock=True)
-        return await messages.post(tx, deps, conv, data, from_participant=participant_sid)
+        return Inbound(await messages.post(tx, deps, conv, data, from_participant=participant_sid), conv, kind)
 
     config = await address_configurations.for_inbound(tx, account_sid, kind, recipient)
     if config is None:
@@ -105,4 +120,4 @@ async def receive(
     conv = await conversations.create(tx, deps, scope, ConversationInput())
     conv = await conversations.fetch(tx, scope, conv.sid, "", lock=True)
     joined = await participants.add(tx, deps, scope, conv, ParticipantInput(address=sender, proxy_address=recipient))
-    return await messages.post(tx, deps, conv, data, from_participant=joined.sid)
+    return Inbound(await messages.post(tx, deps, conv, data, from_participant=joined.sid), conv, kind, joined)

@@ -11,6 +11,9 @@ from starlette.routing import Route
 from chinwag.core.pagination import parse_page_request
 from chinwag.core.sids import SidPrefix
 from chinwag.domain import delivery, validation
+from chinwag.events import payloads
+from chinwag.events.origin import API, Origin
+from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.render import json_response, list_response
 from chinwag.http.resources import messages as message_resource
@@ -67,16 +70,31 @@ async def receipts(ctx: Ctx) -> Response:
         moved = await delivery.move(
             tx, ctx.deps, ctx.account_sid, message_sid, participant_sid, form.get("Status"), form.get("ErrorCode")
         )
+        params = [
+            ("ConversationSid", moved.conversation_sid),
+            ("ChatServiceSid", moved.chat_service_sid),
+            ("MessageSid", moved.message_sid),
+            ("DeliveryReceiptSid", moved.sid),
+            ("ChannelMessageSid", moved.channel_message_sid),
+            ("ParticipantSid", moved.participant_sid),
+            ("Status", moved.status),
+            ("ErrorCode", str(moved.error_code)),
+            ("DateCreated", moved.date_created),
+            ("DateUpdated", moved.date_updated),
+        ]
+        where = {"service_sid": moved.chat_service_sid, "conversation_sid": moved.conversation_sid}
+        await hooks.post_event(ctx, tx, API, "onDeliveryUpdated", params, **where)
     prefix = f"{ctx.base}/v1/Services/{moved.chat_service_sid}"
     return json_response(receipt_resource.to_wire(moved, prefix))
 
 
 @endpoint
 async def inbound(ctx: Ctx) -> Response:
-    """A message from a phone (`From`) to one of the account's addresses (`To`)."""
+    """A message from a phone (`From`) to one of the account's addresses (`To`). Its post-events
+    fire with `Source=SMS` or `WHATSAPP`, as Twilio's do for channel traffic (no header needed)."""
     form = await ctx.form()
     async with ctx.db.write() as tx:
-        message = await receive(
+        got = await receive(
             tx,
             ctx.deps,
             ctx.account_sid,
@@ -86,6 +104,15 @@ async def inbound(ctx: Ctx) -> Response:
             form.getlist("MediaUrl"),
             form.get("Channel"),
         )
+        conv, message = got.conversation, got.message
+        origin = Origin(got.channel.upper())
+        where = {"service_sid": conv.chat_service_sid, "conversation_sid": conv.sid}
+        if got.joined is not None:
+            await hooks.post_event(ctx, tx, origin, "onConversationAdded", payloads.conversation(conv), **where)
+            joined = payloads.participant(got.joined, conv.messaging_service_sid)
+            await hooks.post_event(ctx, tx, origin, "onParticipantAdded", joined, **where)
+        added = payloads.message(message, conv.messaging_service_sid)
+        await hooks.post_event(ctx, tx, origin, "onMessageAdded", added, body=message.body, **where)
     prefix = f"{ctx.base}/v1/Services/{message.chat_service_sid}"
     return json_response(message_resource.to_wire(message, prefix), 201)
 

@@ -1,7 +1,7 @@
 """Delivery receipts, address configurations, push credentials, bindings, notification settings.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0009
 
 - `delivery_receipts`: one row per message and messaging-binding (SMS/WhatsApp) participant,
   written in the message's transaction. The row also keeps where the message went (`to_address`,
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
