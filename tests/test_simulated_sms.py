@@ -155,3 +155,24 @@ def test_unrouted_or_bad_inbound_creates_nothing(emu_twilio: V1, emu_http: httpx
 def test_inbound_is_404_outside_emulator_mode(http: httpx.Client) -> None:
     response = http.post("/_chinwag/v1/Inbound", data={"From": PHONE, "To": NUMBER, "Body": "x"})
     assert response.status_code == 404 and error_of(response)["code"] == 20404
+
+
+def test_snapshot_and_reset_keep_receipts_and_configuration(emu_twilio: V1, emu_http: httpx.Client) -> None:
+    conv = emu_twilio.conversations.create()
+    phone = emu_twilio.conversations(conv.sid).participants.create(
+        messaging_binding_address=PHONE, messaging_binding_proxy_address=NUMBER
+    )
+    first = emu_twilio.conversations(conv.sid).messages.create(author="agent", body="one")
+    emu_twilio.address_configurations.create(type="sms", address=NUMBER)
+    emu_twilio.credentials.create(type="fcm", secret="s")
+    saved = emu_http.get("/_chinwag/v1/Snapshot").content
+    assert emu_http.post("/_chinwag/v1/Reset").status_code in (200, 204)
+    assert emu_twilio.address_configurations.list() == [] and emu_twilio.credentials.list() == []
+    restored = emu_http.put("/_chinwag/v1/Snapshot", content=saved)
+    assert restored.status_code in (200, 204), restored.text
+    receipts = emu_twilio.conversations(conv.sid).messages(first.sid).delivery_receipts.list()
+    assert [r.participant_sid for r in receipts] == [phone.sid]
+    assert emu_twilio.conversations(conv.sid).messages(first.sid).fetch().delivery == first.delivery
+    assert len(emu_twilio.address_configurations.list()) == 1 and len(emu_twilio.credentials.list()) == 1
+    # The restored conversation still knows it has an SMS participant.
+    assert emu_twilio.conversations(conv.sid).messages.create(body="two").delivery["total"] == 1

@@ -108,6 +108,7 @@ _KIND_WORDS = {
     "int": "an integer",
     "int?": "an integer or null",
     "bool": "true or false",
+    "bool?": "true, false or null",
 }
 
 
@@ -145,6 +146,11 @@ async def load(tx: Tx, account_sid: str, doc: Document) -> None:
     indexes: dict[str, list[int]] = defaultdict(list)
     for message in doc.get("messages") or []:
         indexes[message["conversation_sid"]].append(message["msg_index"])
+    # Participants with a messaging binding, per conversation (migration 0011's counter).
+    binding_counts: dict[str, int] = defaultdict(int)
+    for participant in doc.get("participants") or []:
+        if participant.get("binding_address") is not None:
+            binding_counts[participant["conversation_sid"]] += 1
     await repo.delete_all(tx, account_sid, emulator_rows=False)  # the clock keeps its time
     conversation_ids: dict[str, int] = {}
     try:
@@ -153,6 +159,8 @@ async def load(tx: Tx, account_sid: str, doc: Document) -> None:
                 conversation_ids = await repo.conversation_ids(tx, account_sid)
             for row in _rows(doc, table):
                 derived = _derived(table, account_sid, row, conversation_ids, indexes)
+                if table.name == "conversations":
+                    derived = {**derived, "binding_participants": binding_counts[row["sid"]]}
                 await repo.insert_row(tx, account_sid, table, {**row, **derived})
     except UniqueViolation as exc:
         raise invalid(

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from chinwag.storage.db import Tx
 
-Kind = Literal["text", "text?", "int", "int?", "bool"]
+Kind = Literal["text", "text?", "int", "int?", "bool", "bool?"]
 
 
 @dataclass(frozen=True)
@@ -179,9 +179,94 @@ ACCOUNT_TABLES: list[Table] = [
             "subject": "text?",
             "date_created": "text",
             "date_updated": "text",
+            "delivery": "text?",
         },
         sid_prefix="IM",
         refs={"chat_service_sid": "services", "conversation_sid": "conversations"},
+    ),
+    # Delivery receipts, address configurations, push credentials and bindings, notification
+    # settings (migration 0011). `conversations.binding_participants` is derived on import.
+    Table(
+        "delivery_receipts",
+        "delivery_receipts",
+        _BY_ACCOUNT,
+        {
+            "sid": "text",
+            "chat_service_sid": "text",
+            "conversation_sid": "text",
+            "message_sid": "text",
+            "participant_sid": "text",
+            "channel_message_sid": "text",
+            "status": "text",
+            "error_code": "int",
+            "channel": "text",
+            "to_address": "text",
+            "from_address": "text?",
+            "date_created": "text",
+            "date_updated": "text",
+        },
+        sid_prefix="DY",
+        refs={"chat_service_sid": "services", "conversation_sid": "conversations", "message_sid": "messages"},
+    ),
+    Table(
+        "address_configurations",
+        "address_configurations",
+        _BY_ACCOUNT,
+        {
+            "sid": "text",
+            "type": "text",
+            "address": "text",
+            "friendly_name": "text?",
+            "address_country": "text?",
+            "auto_creation": "text",
+            "date_created": "text",
+            "date_updated": "text",
+        },
+        sid_prefix="IG",
+    ),
+    Table(
+        "credentials",
+        "credentials",
+        _BY_ACCOUNT,
+        {
+            "sid": "text",
+            "type": "text",
+            "friendly_name": "text?",
+            "sandbox": "bool?",
+            "certificate": "text?",
+            "private_key": "text?",
+            "api_key": "text?",
+            "secret": "text?",
+            "date_created": "text",
+            "date_updated": "text",
+        },
+        sid_prefix="CR",
+    ),
+    Table(
+        "bindings",
+        "bindings",
+        _BY_ACCOUNT,
+        {
+            "sid": "text",
+            "chat_service_sid": "text",
+            "credential_sid": "text?",
+            "endpoint": "text",
+            "identity": "text",
+            "binding_type": "text",
+            "message_types": "text",
+            "date_created": "text",
+            "date_updated": "text",
+        },
+        sid_prefix="BS",
+        refs={"chat_service_sid": "services"},
+    ),
+    Table(
+        "service_notifications",
+        "service_notifications",
+        _BY_ACCOUNT,
+        {"chat_service_sid": "text", "settings": "text"},
+        refs={"chat_service_sid": "services"},
+        order="chat_service_sid",
     ),
     # Webhook configuration (migration 0006): at most one row per account and per service.
     Table(
@@ -245,7 +330,7 @@ EMULATOR_TABLES = ("emulator_clocks", "emulator_requests", "webhook_deliveries")
 def _normalise(kind: Kind, value: Any) -> Any:
     if value is None:
         return None
-    if kind == "bool":
+    if kind in ("bool", "bool?"):
         return bool(value)
     if kind in ("int", "int?"):
         return int(value)
