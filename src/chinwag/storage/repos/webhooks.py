@@ -8,6 +8,7 @@ from chinwag.core.pagination import PageRequest
 from chinwag.domain.models import Page
 from chinwag.domain.webhook_models import ConversationWebhook, WebhookConfig
 from chinwag.storage.db import Row, Tx
+from chinwag.storage.dialect import for_update
 from chinwag.storage.repos.paging import keyset_page
 
 _CONFIG = "method, filters, pre_webhook_url, post_webhook_url, target"
@@ -25,14 +26,27 @@ def _config(row: Row, account_sid: str, service_sid: str | None) -> WebhookConfi
     )
 
 
-async def account_config(tx: Tx, account_sid: str) -> WebhookConfig | None:
-    row = await tx.one(f"SELECT {_CONFIG} FROM account_webhook_configs WHERE account_sid = ?", account_sid)
+async def account_config(tx: Tx, account_sid: str, *, lock: bool = False) -> WebhookConfig | None:
+    if lock:  # a row to lock, so concurrent partial updates take turns instead of losing one
+        await tx.run("INSERT INTO account_webhook_configs (account_sid) VALUES (?) ON CONFLICT DO NOTHING", account_sid)
+    row = await tx.one(
+        f"SELECT {_CONFIG} FROM account_webhook_configs WHERE account_sid = ?"
+        + (for_update(tx.engine) if lock else ""),
+        account_sid,
+    )
     return None if row is None else _config(row, account_sid, None)
 
 
-async def service_config(tx: Tx, account_sid: str, service_sid: str) -> WebhookConfig | None:
+async def service_config(tx: Tx, account_sid: str, service_sid: str, *, lock: bool = False) -> WebhookConfig | None:
+    if lock:
+        await tx.run(
+            "INSERT INTO service_webhook_configs (chat_service_sid, account_sid) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            service_sid,
+            account_sid,
+        )
     row = await tx.one(
-        f"SELECT {_CONFIG} FROM service_webhook_configs WHERE chat_service_sid = ? AND account_sid = ?",
+        f"SELECT {_CONFIG} FROM service_webhook_configs WHERE chat_service_sid = ? AND account_sid = ?"
+        + (for_update(tx.engine) if lock else ""),
         service_sid,
         account_sid,
     )
@@ -144,8 +158,9 @@ async def update(tx: Tx, w: ConversationWebhook) -> ConversationWebhook:
     return _webhook(row)
 
 
-async def get(tx: Tx, conversation_sid: str, sid: str) -> ConversationWebhook | None:
-    row = await tx.one(f"{_SELECT} WHERE sid = ? AND conversation_sid = ?", sid, conversation_sid)
+async def get(tx: Tx, conversation_sid: str, sid: str, *, lock: bool = False) -> ConversationWebhook | None:
+    sql = f"{_SELECT} WHERE sid = ? AND conversation_sid = ?" + (for_update(tx.engine) if lock else "")
+    row = await tx.one(sql, sid, conversation_sid)
     return None if row is None else _webhook(row)
 
 
