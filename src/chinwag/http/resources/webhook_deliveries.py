@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
+from chinwag.core.integers import parse_int
 from chinwag.core.pagination import parse_page_request
 from chinwag.events.emit import new_sid
 from chinwag.http.context import Ctx, endpoint
@@ -81,9 +82,10 @@ def parse_long_poll(query: Params) -> tuple[float, int] | None:
         raise invalid(f"Invalid value for Wait: {wait_text!r} (seconds, at most {MAX_WAIT:g})")
     count = 1
     if count_text:
-        if not (count_text.isascii() and count_text.isdigit()) or not 1 <= int(count_text) <= 1000:
-            raise invalid(f"Invalid value for Count: {count_text!r} (1 to 1000)")
-        count = int(count_text)
+        try:
+            count = parse_int(count_text, low=1, high=1000)  # 5,000 digits were a 500 (decisions.md #39)
+        except ValueError:
+            raise invalid(f"Invalid value for Count: {count_text!r} (1 to 1000)") from None
     return wait, count
 
 
