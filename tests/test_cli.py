@@ -329,7 +329,7 @@ def test_bad_settings_fail_cleanly(
         args = [*args, "--database", f"sqlite:///{tmp_path / 'bad.db'}"]
     if args[0] == "serve":
         args = [*args, "--port", str(free_port())]
-    result = run(chinwag, *args, env=clean_env(**env))
+    result = run(chinwag, *args, env=clean_env(None, **env))
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr

@@ -42,7 +42,7 @@ ALL_EVENTS = [
     "onUserUpdate",
     "onUserUpdated",
 ]
-HOOK_ENV = {"CHINWAG_WEBHOOK_POLL": "0.2", "CHINWAG_ADMIN_API": "1"}
+HOOK_ENV = {"CHINWAG_WEBHOOK_POLL": "0.2"}
 ALLOW_LOOPBACK = ["--webhook-allow", "127.0.0.0/8"]
 
 
@@ -100,7 +100,7 @@ def assert_signed(receiver: Receiver, account: Account, got: Received) -> None:
 @pytest.fixture(scope="module", params=ENGINES)
 def hook_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """A server that may deliver to loopback (`--webhook-allow 127.0.0.0/8`), polling fast."""
-    with serving(request.param, tmp_path_factory.mktemp("hooks"), HOOK_ENV, ALLOW_LOOPBACK) as server:
+    with serving(request.param, tmp_path_factory.mktemp("hooks"), HOOK_ENV, [*ALLOW_LOOPBACK, "--emulator"]) as server:
         yield server
 
 

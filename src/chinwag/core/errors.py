@@ -75,6 +75,16 @@ class ErrorCode(Enum):
     ORDER_INVALID = (20001, 400, "Invalid value for Order: {value} (use asc or desc)")
     IDENTITY_AND_ADDRESS = (50451, 400, "Use either Identity or Address, not both")
     FILTER_MISSING = (20001, 400, "Missing required parameter Identity or Address")
+    # Faults and floods (docs/decisions.md #50-#53): the database cannot take the request right
+    # now, or the client did not send its body in time.
+    UNAVAILABLE = (20503, 503, "Service unavailable: the database cannot serve this request now ({kind}); retry later")
+    OUTCOME_UNKNOWN = (
+        20503,
+        503,
+        "Service unavailable: the database connection was lost while committing; the change may or may not"
+        " have been applied",
+    )
+    REQUEST_TIMEOUT = (20408, 408, "Request timeout: the request body did not arrive within {seconds} seconds")
     # Webhooks (docs/decisions.md #73, #78).
     PRE_WEBHOOK_REJECTED = (50056, 403, "The pre-event webhook rejected the action (it answered HTTP {status})")
     CLIENT_NOT_PARTICIPANT = (50107, 403, "User {identity} is not authorized: not a participant of this conversation")
@@ -86,6 +96,13 @@ class ErrorCode(Enum):
         50365,
         400,
         "Invalid value for Configuration.Filters: {name!r} is not a post-event of a conversation",
+    )
+    # API keys and authentication (docs/decisions.md #100, #103).
+    AUTH_WRONG_SECRET = (20003, 401, "Authentication Error - invalid credentials")
+    KEYS_NEED_AUTH_TOKEN = (
+        20003,
+        403,
+        "Authentication Error - API keys cannot manage API keys; use the account SID and auth token",
     )
 
     @property
