@@ -1,4 +1,4 @@
-"""Conversations through twilio-python, in both URL forms, on both engines (behavior.md §5.5,
+"""Conversations through twilio-python, in both URL forms, on both engines (Twilio's docs,
 decisions.md #14, #15, #17, #18)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Conversation Messages through twilio-python, in both URL forms, on both engines
-(behavior.md §5.7, decisions.md #12, #15, #16, #18)."""
+(Twilio's docs, decisions.md #12, #15, #16, #18)."""
 
 from __future__ import annotations
 

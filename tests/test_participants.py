@@ -1,5 +1,5 @@
 """Conversation Participants through twilio-python, in both URL forms, on both engines
-(behavior.md §5.6, decisions.md #5, #6, #11, #15, #16, #18)."""
+(Twilio's docs, decisions.md #5, #6, #11, #15, #16, #18)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `chinwag` command: `serve`, `migrate`, `accounts create`, `accounts list`.
+"""The `chinwag` command: `serve`, `migrate`, `accounts create`, `accounts list`, `keys create`.
 
 `chinwag serve --host H --port P --database URL` is a contract that outside scripts rely on.
 """
@@ -94,8 +94,37 @@ def main() -> None:
     envvar="CHINWAG_EMULATOR",
     help="emulator mode: the control API under /_chinwag/ (reset, snapshots, clock); off, it answers 404",
 )
+@click.option(
+    "--webhook-allow",
+    "webhook_allow",
+    multiple=True,
+    help="a non-public address range (CIDR) webhooks may be delivered to; repeatable (env CHINWAG_WEBHOOK_ALLOW)",
+)
+@click.option(
+    "--sid-seed",
+    type=int,
+    default=None,
+    help="emulator mode, one worker: SIDs from a generator seeded with N (the same requests give the same SIDs)",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="emulator mode: load this snapshot into the account at start",
+)
 @_database_option
-def serve(host: str, port: int, workers: int, public_url: str | None, emulator: bool, database: str) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    public_url: str | None,
+    emulator: bool,
+    sid_seed: int | None,
+    import_file: str | None,
+    database: str,
+    webhook_allow: tuple[str, ...] = (),
+) -> None:
     """Migrate the database, make sure an account exists, and serve the API (granian)."""
     from granian import Granian
     from granian.constants import Interfaces
@@ -103,14 +132,31 @@ def serve(host: str, port: int, workers: int, public_url: str | None, emulator: 
     from chinwag import bootstrap
 
     sid, token = _account_from_env()
+    if sid_seed is not None and not emulator:
+        raise click.ClickException("--sid-seed needs --emulator")
+    if sid_seed is not None and workers != 1:
+        raise click.ClickException("--sid-seed needs a single worker (--workers 1): workers would mint the same SIDs")
+    if import_file is not None and not emulator:
+        raise click.ClickException("--import needs --emulator")
     _check_port_free(host, port)
     made = _with_database(lambda: bootstrap.prepare(database, sid, token))
     if made is not None:
         click.echo(f"Created account\n  CHINWAG_ACCOUNT_SID={made[0]}\n  CHINWAG_AUTH_TOKEN={made[1]}", err=True)
+    if import_file is not None:
+        _import_at_start(database, sid or (made[0] if made else None), import_file)
+    os.environ["CHINWAG_SID_SEED"] = "" if sid_seed is None else str(sid_seed)
     os.environ["CHINWAG_DATABASE"] = database
     if public_url:
         os.environ["CHINWAG_PUBLIC_URL"] = public_url
     os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
+    if webhook_allow:
+        os.environ["CHINWAG_WEBHOOK_ALLOW"] = " ".join(webhook_allow)
+    from chinwag.events.ssrf import parse_networks
+
+    try:
+        parse_networks(os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
+    except ValueError as exc:
+        raise click.ClickException(f"--webhook-allow: {exc}") from None
     click.echo(f"chinwag serving http://{host}:{port} on {database.split('?')[0]}", err=True)
     limits = flood_limits()
     Granian(
@@ -158,3 +204,73 @@ def accounts_list(database: str) -> None:
 
     for sid, token, created in _with_database(lambda: bootstrap.list_accounts(database)):
         click.echo(f"{sid} {token} {created}")
+
+
+def _import_at_start(database: str, account_sid: str | None, path: str) -> None:
+    from chinwag.emulator import offline
+
+    if account_sid is None:
+        raise click.ClickException(
+            "--import loads into the account of CHINWAG_ACCOUNT_SID: set it (and CHINWAG_AUTH_TOKEN)"
+        )
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    _with_database(lambda: offline.import_snapshot(database, account_sid, None, raw))
+    click.echo(f"imported {path} into {account_sid}", err=True)
+
+
+@main.group()
+def snapshot() -> None:
+    """An account's whole state as a JSON document (the emulator's snapshots)."""
+
+
+@snapshot.command("export")
+@_database_option
+@click.option("--account", "account_sid", required=True, help="the account's SID (AC…)")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+def snapshot_export(database: str, account_sid: str, file: str) -> None:
+    """Write the account's snapshot to FILE (`-`: standard output)."""
+    from chinwag.emulator import offline
+
+    raw = _with_database(lambda: offline.export_snapshot(database, account_sid))
+    with click.open_file(file, "wb") as out:
+        out.write(raw)
+
+
+@snapshot.command("import")
+@_database_option
+@click.option("--account", "account_sid", required=True, help="the account's SID (AC…); created if missing")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def snapshot_import(database: str, account_sid: str, file: str) -> None:
+    """Replace the account's state with the snapshot in FILE. An account the database lacks is
+    created, with the token in CHINWAG_AUTH_TOKEN."""
+    from chinwag.emulator import offline
+
+    with click.open_file(file, "rb") as handle:
+        raw = handle.read()
+    token = os.environ.get("CHINWAG_AUTH_TOKEN") or None
+    created = _with_database(lambda: offline.import_snapshot(database, account_sid, token, raw))
+    click.echo(f"{'created ' if created else ''}{account_sid}: snapshot imported", err=True)
+
+
+@main.group()
+def keys() -> None:
+    """API keys (SK…): Basic credentials of an account, and the secret that signs its access tokens."""
+
+
+@keys.command("create")
+@_database_option
+@click.option("--account", "account", required=True, help="the account SID (AC…) the key belongs to")
+@click.option("--friendly-name", "friendly_name", default=None, help="a name for the key (up to 64 characters)")
+def keys_create(database: str, account: str, friendly_name: str | None) -> None:
+    """Create an API key; prints its SID and secret (the secret is shown this once)."""
+    from chinwag import bootstrap
+    from chinwag.core.errors import TwilioError
+
+    if not looks_like(account, SidPrefix.ACCOUNT):
+        raise click.ClickException(f"--account must be AC and 32 hex digits, not {account!r}")
+    try:
+        sid, secret = _with_database(lambda: bootstrap.create_key(database, account, friendly_name))
+    except TwilioError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{sid} {secret}")

@@ -85,12 +85,24 @@ class ErrorCode(Enum):
         " have been applied",
     )
     REQUEST_TIMEOUT = (20408, 408, "Request timeout: the request body did not arrive within {seconds} seconds")
+    # Webhooks (docs/decisions.md #73, #78).
+    PRE_WEBHOOK_REJECTED = (50056, 403, "The pre-event webhook rejected the action (it answered HTTP {status})")
+    CLIENT_NOT_PARTICIPANT = (50107, 403, "User {identity} is not authorized: not a participant of this conversation")
+    CLIENT_NOT_ALLOWED = (50107, 403, "User {identity} is not authorized to perform this action")
+    DELIVERY_STATUS_INVALID = (20001, 400, "Invalid value for Status: {value} (use pending, delivered or failed)")
     # Conversation-scoped webhooks (docs/decisions.md #63).
     WEBHOOK_LIMIT = (50361, 400, "A conversation can have at most {limit} webhooks")
     WEBHOOK_FILTER_INVALID = (
         50365,
         400,
         "Invalid value for Configuration.Filters: {name!r} is not a post-event of a conversation",
+    )
+    # API keys and authentication (docs/decisions.md #100, #103).
+    AUTH_WRONG_SECRET = (20003, 401, "Authentication Error - invalid credentials")
+    KEYS_NEED_AUTH_TOKEN = (
+        20003,
+        403,
+        "Authentication Error - API keys cannot manage API keys; use the account SID and auth token",
     )
 
     @property

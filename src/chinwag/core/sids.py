@@ -19,7 +19,9 @@ class SidPrefix(StrEnum):
     WEBHOOK = "WH"
     MESSAGING_SERVICE = "MG"
     CONTENT = "HX"  # Content API templates (a message's ContentSid)
+    MEDIA = "ME"  # a message's MediaSid (media are not stored; the SID is checked for shape)
     STUDIO_FLOW = "FW"  # a conversation webhook's Configuration.FlowSid
+    API_KEY = "SK"  # API keys (the 2010 Keys resource)
 
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")

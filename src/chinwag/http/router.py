@@ -6,10 +6,15 @@ fetch that was over a third of the server's time (bench/README.md). Here the rou
 same Starlette `Route` declarations (so the coverage matrix and `/openapi.json` read them as
 before), endpoints still take Starlette's `Request` and return its `Response`, and dispatch is a
 walk down a tree of the templates' segments: a literal, or `*` for a `{param}` that fills a whole
-segment (the only kind of parameter Twilio's paths have; anything else is refused at start).
+segment, or a `{param}` followed by a literal suffix (`{Sid}.json`: the 2010 API's paths, where the
+suffix is matched literally and the parameter takes the rest, at least one character). Anything
+else is refused at start.
 
-Semantics kept from Starlette: a `{param}` matches one non-empty segment of the decoded path; the
-first route in registration order wins; HEAD is served wherever GET is; a path that exists with
+Routing runs on the raw path (ASGI `raw_path`), split at `/` first and percent-decoded per segment
+after, so `/v1/Users/team%2Fann` is the user `team/ann`, not a path of four segments; `+` stays `+`
+(it is a space only in forms), and a segment that is not UTF-8 once decoded is a 400
+(docs/decisions.md #43). A `{param}` matches one non-empty segment; the first route in registration
+order wins; HEAD is served wherever GET is; a path that exists with
 another method is a 405 carrying `Allow`. Unknown paths are a 404. Both answer in Twilio's error
 body, and so does anything an endpoint lets escape (a 500, logged).
 """
@@ -22,6 +27,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -29,13 +35,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.http.render import error_response
 from chinwag.storage.faults import classify, monitor
 
 log = logging.getLogger("chinwag.http")
 
 _WHOLE_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::str)?\}")
+_SUFFIXED_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::str)?\}([^{}/]+)")
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
@@ -44,21 +51,23 @@ class _Target:
     """One route at a tree leaf: its endpoint, methods (HEAD added with GET), and parameter names
     by segment position."""
 
-    __slots__ = ("endpoint", "methods", "order", "params")
+    __slots__ = ("endpoint", "methods", "order", "params", "path")
 
-    def __init__(self, order: int, route: Route, params: list[tuple[int, str]]) -> None:
+    def __init__(self, order: int, route: Route, params: list[tuple[int, str, int]]) -> None:
         self.order = order
+        self.path = route.path  # the template, for the emulator's hints (emulator/hints.py)
         self.endpoint = route.endpoint
         self.methods = frozenset(route.methods or ("GET", "HEAD"))
         self.params = params
 
 
 class _Node:
-    __slots__ = ("any", "literal", "targets")
+    __slots__ = ("any", "literal", "suffixed", "targets")
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
         self.any: _Node | None = None
+        self.suffixed: dict[str, _Node] = {}  # `{param}<suffix>` segments, by suffix
         self.targets: list[_Target] = []
 
 
@@ -66,6 +75,18 @@ def _segments(path: str) -> list[str]:
     if not path.startswith("/") or path == "/":
         return [] if path == "/" else ["\x00"]  # never a literal: matches nothing
     return path[1:].split("/")
+
+
+def _request_segments(scope: Scope) -> list[str]:
+    """The request path's segments, each percent-decoded on its own. Raises UnicodeDecodeError for
+    a path that is not UTF-8 (raw bytes, or escapes such as `%ff`)."""
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None or (b"%" not in raw and raw.isascii()):
+        return _segments(scope["path"])  # the hot path: nothing escaped, so `path` is the raw path
+    if b"?" in raw:  # some servers leave the query string on it
+        raw = raw.partition(b"?")[0]
+    parts = _segments(raw.decode("utf-8"))
+    return [unquote(part, errors="strict") if "%" in part else part for part in parts]
 
 
 class App:
@@ -81,15 +102,23 @@ class App:
 
     def _add(self, order: int, route: Route) -> None:
         node = self._root
-        params: list[tuple[int, str]] = []
+        params: list[tuple[int, str, int]] = []  # (segment, name, length of a literal suffix)
         for at, part in enumerate(_segments(route.path)):
             if "{" in part or "}" in part:
                 match = _WHOLE_PARAM.fullmatch(part)
+                if match is not None:
+                    params.append((at, match.group(1), 0))
+                    node.any = node.any or _Node()
+                    node = node.any
+                    continue
+                match = _SUFFIXED_PARAM.fullmatch(part)
                 if match is None:
-                    raise ValueError(f"{route.path}: a parameter must fill a whole segment")
-                params.append((at, match.group(1)))
-                node.any = node.any or _Node()
-                node = node.any
+                    raise ValueError(
+                        f"{route.path}: a parameter must fill a whole segment, or lead one before a suffix"
+                    )
+                suffix = match.group(2)
+                params.append((at, match.group(1), len(suffix)))
+                node = node.suffixed.setdefault(suffix, _Node())
             elif part:
                 node = node.literal.setdefault(part, _Node())
             else:
@@ -109,10 +138,16 @@ class App:
             self._leaves(child, parts, at + 1, found)
         if node.any is not None:
             self._leaves(node.any, parts, at + 1, found)
+        if node.suffixed:
+            for suffix, next_node in node.suffixed.items():
+                if len(part) > len(suffix) and part.endswith(suffix):
+                    self._leaves(next_node, parts, at + 1, found)
 
     def resolve(self, method: str, path: str) -> tuple[_Target | None, dict[str, str], frozenset[str]]:
         """(the route for this method, its path parameters, every method the path answers)."""
-        parts = _segments(path)
+        return self._resolve(method, _segments(path))
+
+    def _resolve(self, method: str, parts: list[str]) -> tuple[_Target | None, dict[str, str], frozenset[str]]:
         found: list[_Node] = []
         self._leaves(self._root, parts, 0, found)
         best: _Target | None = None
@@ -124,7 +159,11 @@ class App:
                     best = target
         if best is None:
             return None, {}, frozenset(allowed)
-        return best, {name: parts[at] for at, name in best.params}, frozenset(allowed)
+        return (
+            best,
+            {name: parts[at][: len(parts[at]) - cut] if cut else parts[at] for at, name, cut in best.params},
+            frozenset(allowed),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -137,7 +176,13 @@ class App:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
         path: str = scope["path"]
-        target, params, allowed = self.resolve(scope["method"], path)
+        try:
+            parts = _request_segments(scope)
+        except UnicodeDecodeError:
+            refused = error_response(invalid("The request path could not be decoded: it must be UTF-8"))
+            await refused(scope, receive, send)
+            return
+        target, params, allowed = self._resolve(scope["method"], parts)
         if target is None:
             response = _not_routed(path, allowed)
         else:

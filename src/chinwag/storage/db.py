@@ -19,7 +19,7 @@ import inspect
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -174,6 +174,10 @@ class SqliteDatabase:
 
     def write(self) -> Any:
         return self._slot().writer.transaction()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Inside `write()`: call `callback` once this transaction's batch has committed."""
+        self._slot().writer.after_commit(callback)
 
 
 class _SqliteRead:

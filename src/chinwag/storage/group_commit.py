@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -75,6 +76,12 @@ class GroupCommit(Generic[T]):
                 batch.set_result(None)
                 if self._batch_wrote:
                     monitor.write_committed()  # a fault (disk full, ...) is over, if there was one
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the open batch (the caller's, inside `transaction()`) has committed;
+        never if it fails. The webhook outbox wakes its dispatcher this way."""
+        if self._batch is not None:
+            self._batch.add_done_callback(lambda f: None if f.cancelled() or f.exception() else callback())
 
     async def close(self) -> None:
         """Commit what is open, then close the connection."""
