@@ -376,3 +376,15 @@ def test_malformed_authorization_headers_are_401_and_write_nothing(
         )
         refused(response, 401, 20003)
     assert http.get("/v1/Users").json()["users"] == []
+
+
+def test_conversation_with_participants_json_is_rfc_8259(twilio: V1, http: httpx.Client) -> None:
+    for bad in ('{"identity": "x", "n": NaN}', "[" * 2000 + "]" * 2000, '{"identity": "x"'):
+        response = http.post("/v1/ConversationWithParticipants", data={"Participant": bad})
+        refused(response, 400, 20001)
+    assert twilio.conversations.list() == [] and twilio.users.list() == []
+
+
+def test_webhook_deliveries_count_takes_the_one_integer_parser(http: httpx.Client) -> None:
+    for bad in ("1" * 5000, "\u0663", " 3", "0", "1001"):
+        refused(http.get("/_chinwag/v1/WebhookDeliveries", params={"Wait": "0", "Count": bad}), 400, 20001)

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from chinwag.core.errors import TwilioError, invalid
+from chinwag.core.json_text import is_json
 from chinwag.domain import conversations, participants
 from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.deps import Deps
@@ -50,9 +51,11 @@ def _text(n: int, key: str, value: Any) -> str | None:
 
 def parse_participant(n: int, raw: str) -> ParticipantInput:
     """One `Participant` form value (the n-th, from 1) as the parameters of a participant create."""
+    if not is_json(raw):  # RFC 8259, depth-bounded, before json.loads (docs/decisions.md #40)
+        raise invalid(f"Invalid value for Participant {n}: not valid JSON")
     try:
         value = json.loads(raw)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # a number past int()'s digit limit
         raise invalid(f"Invalid value for Participant {n}: not valid JSON") from None
     if not isinstance(value, dict):
         raise invalid(f"Invalid value for Participant {n}: expected a JSON object")

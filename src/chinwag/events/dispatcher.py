@@ -33,6 +33,7 @@ from chinwag.core.clock import iso
 from chinwag.events import fragment
 from chinwag.events.sender import Request, Result, Sender
 from chinwag.storage.db import Database, PostgresDatabase
+from chinwag.storage.faults import report_background_failure
 from chinwag.storage.repos import accounts as account_repo
 from chinwag.storage.repos import outbox
 from chinwag.storage.repos.outbox import Delivery, Outcome
@@ -138,8 +139,8 @@ class Dispatcher:
             try:
                 await self.fill()
                 await self._maybe_prune()
-            except Exception:
-                log.exception("webhook dispatch failed; retrying")
+            except Exception as exc:  # a database fault is said once per interval (#50)
+                report_background_failure(log, "webhook dispatch", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             # Let a burst of commits land before the next claim: fewer, fuller lane batches.
@@ -201,8 +202,8 @@ class Dispatcher:
                     break
             else:
                 drained = len(rows) < LANE_BATCH
-        except Exception:
-            log.exception("webhook lane %s failed; retrying", lane)
+        except Exception as exc:
+            report_background_failure(log, f"webhook lane {lane}", exc)
         finally:
             await self._settle(lane, version, outcomes, drained, next_at)
 

@@ -152,3 +152,13 @@ class FaultMonitor:
 
 # One per process: every worker process has its own connections, and its own view.
 monitor = FaultMonitor()
+
+
+def report_background_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """For background tasks (timers, webhook dispatch) that retry by themselves: a database fault
+    goes to `monitor` (once per interval, no traceback); anything else is a bug, logged in full."""
+    fault = classify(exc)
+    if fault is None:
+        logger.error("%s failed; retrying", what, exc_info=exc)
+    else:
+        monitor.record(fault)
