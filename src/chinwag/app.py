@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chinwag import logs
 from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
@@ -40,6 +41,7 @@ async def health(_: Request) -> Response:
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, sids: SidFactory | None = None) -> App:
     settings = settings or load_settings()
+    logs.configure(settings.log_level)
     db = open_database(settings.database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
     deps = Deps(server_clock, sids or SidFactory())
@@ -76,6 +78,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)
-    app = App(routes, lifespan)
+    app = App(routes, lifespan, access_log=settings.access_log)
     app.state.chinwag = state
     return app

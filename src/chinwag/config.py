@@ -28,6 +28,12 @@ class Settings:
     # Emulator mode (`chinwag serve --emulator`): the control API under /_chinwag/ that only an
     # emulator should have (reset, snapshots, clock, ...); off, those routes answer 404.
     emulator: bool = False
+    # One line per request on stderr (`--access-log`; on by default in emulator mode).
+    access_log: bool = False
+    # debug, info, warning or error (`--log-level`).
+    log_level: str = "info"
+    # The web console at /_chinwag/console/: on in emulator mode, or with `--console`.
+    console: bool = False
 
 
 def load_settings() -> Settings:
@@ -39,6 +45,9 @@ def load_settings() -> Settings:
         admin_api=_flag(os.environ.get("CHINWAG_ADMIN_API", "")),
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
+        access_log=_flag(os.environ.get("CHINWAG_ACCESS_LOG", "")),
+        log_level=os.environ.get("CHINWAG_LOG_LEVEL", "info"),
+        console=_flag(os.environ.get("CHINWAG_CONSOLE", "")) or _flag(os.environ.get("CHINWAG_EMULATOR", "")),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -31,6 +32,7 @@ from starlette.types import Receive, Scope, Send
 
 from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.http.render import error_response
+from chinwag.logs import log_request
 
 log = logging.getLogger("chinwag.http")
 
@@ -70,10 +72,12 @@ def _segments(path: str) -> list[str]:
 class App:
     """What `chinwag.asgi:create` hands the server. `routes` and `state` as on a Starlette app."""
 
-    def __init__(self, routes: Sequence[Route], lifespan: Lifespan) -> None:
+    def __init__(self, routes: Sequence[Route], lifespan: Lifespan, *, access_log: bool = False) -> None:
         self.routes = list(routes)
         self.state = State()
         self._lifespan = lifespan
+        # Off, the access log costs one attribute test per request (docs/decisions.md #92).
+        self.access_log = access_log
         self._root = _Node()
         for order, route in enumerate(self.routes):
             self._add(order, route)
@@ -134,6 +138,7 @@ class App:
         # websockets: none served; the server closes them.
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter() if self.access_log else 0.0
         scope["app"] = self
         path: str = scope["path"]
         target, params, allowed = self.resolve(scope["method"], path)
@@ -147,6 +152,8 @@ class App:
                 log.exception("unhandled error on %s %s", scope["method"], path)
                 response = error_response(TwilioError(ErrorCode.INTERNAL))
         await response(scope, receive, send)
+        if self.access_log:
+            log_request(scope, response, started)
 
     async def _run_lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
