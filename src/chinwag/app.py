@@ -78,6 +78,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)
+    if settings.console:  # emulator mode or `--console`; otherwise its paths are 404s
+        from chinwag import console
+
+        routes += console.routes()
     app = App(routes, lifespan, access_log=settings.access_log)
     app.state.chinwag = state
     return app

@@ -85,7 +85,8 @@ class App:
     def _add(self, order: int, route: Route) -> None:
         node = self._root
         params: list[tuple[int, str]] = []
-        for at, part in enumerate(_segments(route.path)):
+        parts = _segments(route.path)
+        for at, part in enumerate(parts):
             if "{" in part or "}" in part:
                 match = _WHOLE_PARAM.fullmatch(part)
                 if match is None:
@@ -93,7 +94,7 @@ class App:
                 params.append((at, match.group(1)))
                 node.any = node.any or _Node()
                 node = node.any
-            elif part:
+            elif part or at == len(parts) - 1:  # a trailing slash is an empty last literal
                 node = node.literal.setdefault(part, _Node())
             else:
                 raise ValueError(f"{route.path}: empty path segment")
@@ -105,7 +106,10 @@ class App:
                 found.append(node)
             return
         part = parts[at]
-        if not part:  # a `{param}` never matches an empty segment, and no literal is empty
+        if not part:  # a `{param}` never matches an empty segment; only a trailing slash's literal does
+            child = node.literal.get("")
+            if child is not None and at == len(parts) - 1:
+                self._leaves(child, parts, at + 1, found)
             return
         child = node.literal.get(part)
         if child is not None:
