@@ -140,3 +140,52 @@ def test_0005_role_holders_are_found_by_index(database: str) -> None:
         assert "participants_by_role" in plan, plan
     migrate.downgrade(database, "0004")
     assert "participants_by_role" not in _indexes(db, "participants")
+
+
+def test_0006_webhook_configuration_tables(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0005")
+    before = db.all("SELECT sid, conversation_sid FROM participants ORDER BY id")
+    migrate.upgrade(database)
+
+    # The rows that were there are untouched; the new tables start empty and take rows.
+    assert db.all("SELECT sid, conversation_sid FROM participants ORDER BY id") == before
+    db.all("INSERT INTO account_webhook_configs (account_sid, post_webhook_url) VALUES ('AC1', 'https://a/')")
+    db.all(
+        "INSERT INTO service_webhook_configs (chat_service_sid, account_sid, pre_webhook_url) VALUES ('IS1', 'AC1', 'https://s/')"
+    )
+    hook = (
+        "INSERT INTO conversation_webhooks (sid, account_sid, chat_service_sid, conversation_sid, target, url,"
+        " date_created, date_updated) VALUES (?, 'AC1', 'IS1', ?, 'webhook', 'https://c/', 'd', 'd')"
+    )
+    db.all(hook, "WH1", "CH1")
+    db.all(hook, "WH2", "CH2")
+    # Defaults as the application reads them.
+    assert db.all("SELECT method, filters, target FROM account_webhook_configs") == [("POST", "[]", "webhook")]
+    assert db.all("SELECT method, filters, triggers FROM conversation_webhooks WHERE sid = 'WH1'") == [
+        ("POST", "[]", "[]")
+    ]
+    # A hook needs a conversation; a service configuration a service; SIDs are unique.
+    assert db.refused(hook, "WH3", "CH-missing")
+    assert db.refused(
+        "INSERT INTO service_webhook_configs (chat_service_sid, account_sid) VALUES ('IS-missing', 'AC1')"
+    )
+    assert db.refused(hook, "WH1", "CH3")
+    assert "conversation_webhooks_by_conversation" in _indexes(db, "conversation_webhooks")
+
+    # Deleting a conversation deletes its hooks only; deleting the service its configuration.
+    db.all("DELETE FROM conversations WHERE sid = 'CH1'")
+    assert db.all("SELECT sid FROM conversation_webhooks") == [("WH2",)]
+    db.all("DELETE FROM services WHERE sid = 'IS1'")
+    assert db.all("SELECT COUNT(*) FROM service_webhook_configs") == [(0,)]
+    assert db.all("SELECT COUNT(*) FROM conversation_webhooks") == [(0,)]
+    assert db.all("SELECT post_webhook_url FROM account_webhook_configs") == [("https://a/",)]
+
+    # Down: the tables go, everything else stays; up again: they come back empty.
+    migrate.downgrade(database, "0005")
+    assert db.columns("conversation_webhooks") == set()
+    assert db.all("SELECT sid FROM accounts") == [("AC1",)]
+    migrate.upgrade(database)
+    assert db.all("SELECT COUNT(*) FROM account_webhook_configs") == [(0,)]

@@ -30,6 +30,7 @@ from chinwag.http.resources import (
     user_conversations,
     users,
 )
+from chinwag.http.resources import webhooks as webhook_resources
 from chinwag.http.router import App
 from chinwag.storage.db import open_database
 from chinwag.timer_task import TimerTask
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *messages.routes(),
         *user_conversations.routes(),
         *participant_conversations.routes(),
+        *webhook_resources.routes(),
     ]
     if settings.admin_api and isinstance(server_clock, OffsetClock):
         routes += admin.routes(server_clock, timer_task)

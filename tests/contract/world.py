@@ -38,6 +38,13 @@ RECIPES: dict[str, Recipe] = {
     "Conversations": lambda: {"FriendlyName": _unique("contract conversation")},
     "Participants": lambda: {"Identity": _unique("contract-participant")},
     "Messages": lambda: {"Body": "hello from the contract gate", "Author": "contract"},
+    # A conversation holds at most 5 webhooks: World._make_room clears space before each create.
+    "Webhooks": lambda: {
+        "Target": "webhook",
+        "Configuration.Url": "https://hooks.example/contract",
+        "Configuration.Method": "post",
+        "Configuration.Filters": ["onMessageAdded"],
+    },
 }
 
 
@@ -138,11 +145,24 @@ class World:
         parent = collection.rsplit("/", 1)[0]
         if last == "Conversations" and re.search(r"/Users/[^/]+$", parent):
             return self._join(parent)
+        if last == "Webhooks":
+            self._make_room(collection)
         recipe = RECIPES.get(last)
         response = self.http.post(collection, data=recipe() if recipe else {})
         if response.status_code not in (200, 201):
             raise ResolveError(f"POST {collection}: {response.status_code} {response.text[:300]}")
         return _field(response.json(), field)
+
+    def _make_room(self, collection: str) -> None:
+        """A conversation holds at most 5 webhooks, and every DELETE example makes one: remove all
+        but the one handed out as the shared `{Sid}`."""
+        keep = self._first.get((collection, "sid"))
+        listed = self.http.get(collection, params={"PageSize": 50})
+        if listed.status_code != 200:
+            raise ResolveError(f"GET {collection}: {listed.status_code} {listed.text[:300]}")
+        for record in listed.json().get("webhooks", []):
+            if record["sid"] != keep:
+                self.http.delete(f"{collection}/{record['sid']}")
 
     def _join(self, user_path: str) -> str:
         """A UserConversation has no create: add the user to a new conversation as a participant."""

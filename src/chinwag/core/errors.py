@@ -75,6 +75,13 @@ class ErrorCode(Enum):
     ORDER_INVALID = (20001, 400, "Invalid value for Order: {value} (use asc or desc)")
     IDENTITY_AND_ADDRESS = (50451, 400, "Use either Identity or Address, not both")
     FILTER_MISSING = (20001, 400, "Missing required parameter Identity or Address")
+    # Conversation-scoped webhooks (docs/decisions.md #63).
+    WEBHOOK_LIMIT = (50361, 400, "A conversation can have at most {limit} webhooks")
+    WEBHOOK_FILTER_INVALID = (
+        50365,
+        400,
+        "Invalid value for Configuration.Filters: {name!r} is not a post-event of a conversation",
+    )
 
     @property
     def code(self) -> int:

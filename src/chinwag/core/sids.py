@@ -19,6 +19,7 @@ class SidPrefix(StrEnum):
     WEBHOOK = "WH"
     MESSAGING_SERVICE = "MG"
     CONTENT = "HX"  # Content API templates (a message's ContentSid)
+    STUDIO_FLOW = "FW"  # a conversation webhook's Configuration.FlowSid
 
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
