@@ -4,8 +4,10 @@ codes, cookies, another account's pages), on both engines."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,7 +19,13 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from twilio.rest.conversations.v1 import V1
 
 from chinwag import bootstrap
+from chinwag.core.clock import SystemClock
+from chinwag.core.sids import SidFactory
+from chinwag.domain import chat_services, users
+from chinwag.domain.deps import Deps
+from chinwag.storage.db import open_database
 from tests.conftest import ENGINES, Account, Running, make_client, serving
+from tests.support.servers import Server, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -221,3 +229,59 @@ def test_in_a_browser_without_javascript_browsing_works(sqlite_emulator: Running
     page.get_by_role("link", name="bob", exact=True).click()
     expect(page.locator("#memberships td.unread")).to_have_text("1")
     context.close()
+
+
+def test_the_console_flag_turns_it_on_outside_emulator_mode(tmp_path: Path) -> None:
+    with serving("sqlite", tmp_path, extra_args=["--console"]) as server:
+        account = new_account(server)
+        with signed_in(server, account) as client:
+            assert client.get(CONSOLE).status_code == 200
+        # The control API stays off: --console is only the console.
+        assert httpx.post(server.url + "/_chinwag/v1/Accounts").status_code == 404
+
+
+async def _fill(url: str, account_sid: str, count: int) -> None:
+    db = open_database(url)
+    await db.start()
+    try:
+        deps = Deps(SystemClock(), SidFactory())
+        async with db.write() as tx:
+            scope = await chat_services.resolve_scope(tx, account_sid, None, "")
+            for i in range(count):
+                await users.create(tx, deps, scope, f"u{i:06d}")
+    finally:
+        await db.close()
+
+
+def test_a_service_of_100k_users_pages_as_fast_at_the_end_as_at_the_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    account = Account(*bootstrap.create_account(url))
+    asyncio.run(_fill(url, account.sid, 100_000))
+    server = Server(url, free_port(), tmp_path / "big.log", {}, ["--emulator"])
+    server.start()
+    try:
+        service = make_client(server.url, account).conversations.v1.configuration().fetch().default_chat_service_sid
+        users_page = CONSOLE + f"services/{service}/users"
+        with httpx.Client(base_url=server.url) as client:
+            client.post(CONSOLE + "signin", data={"AccountSid": account.sid, "AuthToken": account.token})
+
+            def timed(path: str, **params: str) -> tuple[float, httpx.Response]:
+                took = []
+                for _ in range(5):
+                    started = time.perf_counter()
+                    response = client.get(path, params=params)
+                    took.append(time.perf_counter() - started)
+                return sorted(took)[2], response
+
+            first, page = timed(users_page)
+            assert page.status_code == 200 and ">u000000</a>" in page.text
+            last_key = max(int(k) for k in re.findall(r"after=(\d+)", page.text))
+            deep, page = timed(users_page, after=str(last_key + 99_900))
+            assert page.status_code == 200 and ">u099999</a>" in page.text, page.text[-500:]
+            found, page = timed(users_page, find="u099998")
+            assert page.status_code == 303
+    finally:
+        server.stop()
+    # Keyset paging: the last page costs what the first does (no OFFSET, no count), well under a second.
+    assert deep < max(3 * first, first + 0.05) and deep < 1.0, (first, deep)
+    assert found < 1.0, found
