@@ -379,6 +379,7 @@ def test_help_lists_every_environment_variable_chinwag_reads(chinwag: str, repo_
         (["--workers", "0"], "--workers"),
         (["--workers", "-1"], "--workers"),
         (["--log-level", "loud"], "--log-level"),
+        (["--public-url", "example.com"], "--public-url"),
         (["--database", "sqlite:///:memory:", "--workers", "2"], "one worker"),
     ],
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -173,6 +174,8 @@ def serve(
     from chinwag import bootstrap
 
     logs.configure(log_level)
+    if public_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", public_url):
+        raise click.BadParameter(f"{public_url!r} is not an http(s) URL", param_hint="'--public-url'")
     sid, token = _account_from_env()
     _check_port_free(host, port)
     memory_dir = None
