@@ -24,6 +24,8 @@ from tests.support.scoped import FORMS, Scoped, scoped
 from tests.support.servers import Server, free_port, pg_schema
 
 ENGINES = ["sqlite", "postgres"]
+# Webhook tests' fixtures (a server allowed to deliver to loopback, a receiver per test).
+pytest_plugins = ["tests.support.webhooks"]
 
 
 @dataclass
@@ -89,9 +91,9 @@ def multi_running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-def admin_running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    """A server with the admin API on: tests move its clock (`POST /__admin/clock`)."""
-    with serving(request.param, tmp_path_factory.mktemp("admin"), extra_env={"CHINWAG_ADMIN_API": "1"}) as server:
+def emulator_running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """A `chinwag serve --emulator`: the control API under /_chinwag/v1/ (accounts, clocks, …)."""
+    with serving(request.param, tmp_path_factory.mktemp("emulator"), extra_args=["--emulator"]) as server:
         yield server
 
 
@@ -106,6 +108,14 @@ def account(running: Running) -> Account:
     """A fresh account (with its default service) in the running server's database."""
     sid, token = bootstrap.create_account(running.database_url)
     return Account(sid, token)
+
+
+def new_account(base_url: str) -> Account:
+    """A fresh account from a running emulator (`POST /_chinwag/v1/Accounts`)."""
+    response = httpx.post(base_url + "/_chinwag/v1/Accounts")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(body["account_sid"], body["auth_token"])
 
 
 def make_client(base_url: str, account: Account) -> Client:

@@ -1,4 +1,4 @@
-"""HTTP Basic with AccountSid:AuthToken (behavior.md §3), and the Twilio error bodies for unknown
+"""HTTP Basic with AccountSid:AuthToken (Twilio's docs), and the Twilio error bodies for unknown
 routes and wrong methods, on both engines."""
 
 from __future__ import annotations

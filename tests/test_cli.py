@@ -336,7 +336,7 @@ def test_bad_settings_fail_cleanly(
         args = [*args, "--database", f"sqlite:///{tmp_path / 'bad.db'}"]
     if args[0] == "serve":
         args = [*args, "--port", str(free_port())]
-    result = run(chinwag, *args, env=clean_env(**env))
+    result = run(chinwag, *args, env=clean_env(None, **env))
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
@@ -354,7 +354,8 @@ def test_version(chinwag: str) -> None:
 
 
 def test_help_lists_every_environment_variable_chinwag_reads(chinwag: str, repo_root: Path) -> None:
-    read, by_plugin = set(), set()
+    read: set[str] = set()
+    by_plugin: set[str] = set()
     for source in (repo_root / "src" / "chinwag").rglob("*.py"):
         text = source.read_text()
         names = set(re.findall(r"environ(?:\.get)?\(\s*\"(CHINWAG_[A-Z_]+)\"", text))

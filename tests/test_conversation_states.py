@@ -1,5 +1,5 @@
 """Conversation states and timers through twilio-python, in both URL forms, on both engines
-(behavior.md §5.5, decisions.md #14, #17). Timers firing on a running server: test_timers.py."""
+(Twilio's docs, decisions.md #14, #17). Timers firing on a running server: test_timers.py."""
 
 from __future__ import annotations
 

@@ -201,14 +201,15 @@ def test_clearing_a_required_value_is_refused(twilio: V1, http: httpx.Client) ->
 
 def test_unknown_conversation_or_webhook_is_404(twilio: V1) -> None:
     conv = twilio.conversations.create()
-    for attempt in (
+    attempts: tuple[Callable[[], object], ...] = (
         lambda: twilio.conversations("CH" + "0" * 32).webhooks.create(
             target="webhook", configuration_url="https://x.example/"
         ),
         lambda: conv.webhooks("WH" + "0" * 32).fetch(),
         lambda: conv.webhooks("WH" + "0" * 32).update(configuration_url="https://x.example/"),
         lambda: conv.webhooks("WH" + "0" * 32).delete(),
-    ):
+    )
+    for attempt in attempts:
         with pytest.raises(TwilioRestException) as caught:
             attempt()
         assert caught.value.status == 404
@@ -226,13 +227,14 @@ def test_a_webhook_is_reached_only_through_its_own_conversation_and_account(
 
     sid, token = bootstrap.create_account(running.database_url)
     stranger = make_client(running.url, Account(sid, token)).conversations.v1
-    for attempt in (
+    attempts: tuple[Callable[[], object], ...] = (
         lambda: stranger.conversations(conv.sid).webhooks(hook.sid).fetch(),
         lambda: stranger.conversations(conv.sid).webhooks(hook.sid).delete(),
         lambda: stranger.conversations(conv.sid).webhooks.create(
             target="webhook", configuration_url="https://evil.example/"
         ),
-    ):
+    )
+    for attempt in attempts:
         with pytest.raises(TwilioRestException) as caught:
             attempt()
         assert caught.value.status == 404

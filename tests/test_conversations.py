@@ -1,4 +1,4 @@
-"""Conversations through twilio-python, in both URL forms, on both engines (behavior.md §5.5,
+"""Conversations through twilio-python, in both URL forms, on both engines (Twilio's docs,
 decisions.md #14, #15, #17, #18)."""
 
 from __future__ import annotations
@@ -153,10 +153,10 @@ def test_dates_can_be_set(where: Scoped) -> None:
 
 def test_bad_dates_are_refused(where: Scoped) -> None:
     with twilio_error(400, 20001):
-        where.conversations.create(date_created="yesterday")  # type: ignore[arg-type]
+        where.conversations.create(date_created="yesterday")
     conv = where.conversations.create()
     with twilio_error(400, 20001):
-        where.conversations(conv.sid).update(date_updated="2021-13-45")  # type: ignore[arg-type]
+        where.conversations(conv.sid).update(date_updated="2021-13-45")
 
 
 def test_unique_name_is_unique_per_service(where: Scoped, twilio: V1) -> None:

@@ -91,7 +91,7 @@ def test_a_failing_commit_fails_every_request_of_its_batch(tmp_path: Path) -> No
             second = await asyncio.gather(_insert(db, 3), _insert(db, 4), return_exceptions=True)
         finally:
             await db.close()
-        return first, second
+        return list(first), list(second)
 
     first, second = asyncio.run(main())
     assert all(isinstance(r, sqlite3.IntegrityError) for r in first), first

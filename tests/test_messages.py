@@ -1,5 +1,5 @@
 """Conversation Messages through twilio-python, in both URL forms, on both engines
-(behavior.md §5.7, decisions.md #12, #15, #16, #18)."""
+(Twilio's docs, decisions.md #12, #15, #16, #18)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_author_and_dates(where: Scoped) -> None:
     later = datetime(2021, 3, 5, tzinfo=UTC)
     assert messages(dated.sid).update(date_updated=later).date_updated == later
     with twilio_error(400, 20001):
-        messages.create(body="bad date", date_created="tomorrow")  # type: ignore[arg-type]
+        messages.create(body="bad date", date_created="tomorrow")
 
 
 def test_participant_sid_is_the_authors_participant(where: Scoped) -> None:

@@ -112,9 +112,9 @@ def test_0004_users_get_their_stored_record(database: str) -> None:
     rows = db.all(f"SELECT {_USER_COLUMNS}, record_json, record_version FROM users ORDER BY id")
     assert len(rows) == 3
     for row in rows:
-        user = User(*row[:10])
+        stored = User(*row[:10])
         assert row[11] == 1
-        assert orjson.loads(row[10] + "}") == orjson.loads(record_json(user) + "}")
+        assert orjson.loads(row[10] + "}") == orjson.loads(record_json(stored) + "}")
 
     migrate.downgrade(database, "0003")
     assert "record_json" not in db.columns("users") and "record_version" not in db.columns("users")
@@ -189,3 +189,63 @@ def test_0006_webhook_configuration_tables(database: str) -> None:
     assert db.all("SELECT sid FROM accounts") == [("AC1",)]
     migrate.upgrade(database)
     assert db.all("SELECT COUNT(*) FROM account_webhook_configs") == [(0,)]
+
+
+def test_0007_event_outbox(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0006")
+    before = db.all("SELECT sid, conversation_sid FROM participants ORDER BY id")
+    migrate.upgrade(database, "0007")
+
+    assert db.all("SELECT sid, conversation_sid FROM participants ORDER BY id") == before
+    delivery = (
+        "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
+        " token, status, next_at, created_at, date_created, date_updated)"
+        " VALUES (?, 'AC1', 'CH1', 'CH1 https://a/', 'onMessageAdded', 'https://a/', 'POST', '[]', 't', ?,"
+        " 1, 1, 'd', 'd')"
+    )
+    db.all(delivery, "WD1", "pending")
+    db.all(delivery, "WD2", "delivered")
+    db.all("INSERT INTO webhook_lanes (lane) VALUES ('CH1 https://a/')")
+    assert db.all("SELECT attempts FROM webhook_deliveries WHERE sid = 'WD1'") == [(0,)]
+    assert db.all("SELECT version, has_work, next_at, lease_until FROM webhook_lanes") == [(0, 1, 0.0, 0.0)]
+    assert db.refused(delivery, "WD1", "pending")  # SIDs are unique
+    assert db.refused("INSERT INTO webhook_lanes (lane) VALUES ('CH1 https://a/')")
+    assert {"webhook_deliveries_pending", "webhook_deliveries_by_account"} <= _indexes(db, "webhook_deliveries")
+
+    migrate.downgrade(database, "0006")
+    assert db.columns("webhook_deliveries") == set() and db.columns("webhook_lanes") == set()
+    assert db.all("SELECT sid, conversation_sid FROM participants ORDER BY id") == before
+    migrate.upgrade(database)
+    assert db.all("SELECT COUNT(*) FROM webhook_deliveries") == [(0,)]
+
+
+def test_0008_emulator_tables_keep_existing_rows(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0006")
+    db.all("INSERT INTO accounts (sid, auth_token, date_created) VALUES ('AC1', 't', 'd')")
+    db.all(
+        "INSERT INTO services (sid, account_sid, friendly_name, date_created, date_updated)"
+        " VALUES ('IS1', 'AC1', 'svc', 'd', 'd')"
+    )
+    migrate.upgrade(database)
+    assert db.all("SELECT sid, account_sid FROM services") == [("IS1", "AC1")]
+    db.all("INSERT INTO emulator_clocks (account_sid, offset_seconds) VALUES ('AC1', 60.5)")
+    db.all(
+        "INSERT INTO emulator_requests (account_sid, method, path, query, params, status, date_created)"
+        " VALUES ('AC1', 'GET', '/v1/Users', '', '{}', 200, 'd')"
+    )
+    assert db.all("SELECT offset_seconds FROM emulator_clocks") == [(60.5,)]
+    assert "emulator_requests_by_account" in _indexes(db, "emulator_requests")
+    # The account's rows go with it.
+    db.all("DELETE FROM accounts WHERE sid = 'AC1'")
+    assert db.all("SELECT * FROM emulator_clocks") == [] and db.all("SELECT * FROM emulator_requests") == []
+    migrate.downgrade(database, "0006")
+    if db.postgres:
+        tables = {r[0] for r in db.all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    else:
+        tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "emulator_clocks" not in tables and "emulator_requests" not in tables
+    assert "services" in tables

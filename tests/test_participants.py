@@ -1,5 +1,5 @@
 """Conversation Participants through twilio-python, in both URL forms, on both engines
-(behavior.md §5.6, decisions.md #5, #6, #11, #15, #16, #18)."""
+(Twilio's docs, decisions.md #5, #6, #11, #15, #16, #18)."""
 
 from __future__ import annotations
 
@@ -245,7 +245,7 @@ def test_update_fields(where: Scoped, http: httpx.Client) -> None:
     assert parts(part.sid).update(last_read_message_index=2).last_read_timestamp == "2024-02-03T04:05:06Z"
     assert parts(part.sid).update(attributes='{"a": 1}').last_read_message_index == 2
     # An empty LastReadMessageIndex clears it (decisions.md #11).
-    cleared = parts(part.sid).update(last_read_message_index="")  # type: ignore[arg-type]
+    cleared = parts(part.sid).update(last_read_message_index="")
     assert cleared.last_read_message_index is None
     assert cleared.last_read_timestamp == "2024-02-03T04:05:06Z"
     raw = http.post(
@@ -256,7 +256,7 @@ def test_update_fields(where: Scoped, http: httpx.Client) -> None:
     assert (raw.json()["last_read_message_index"], raw.json()["last_read_timestamp"]) == (0, None)
 
     with twilio_error(400, 50421):
-        parts(part.sid).update(last_read_message_index="first")  # type: ignore[arg-type]
+        parts(part.sid).update(last_read_message_index="first")
     with twilio_error(400, 20001):
         parts(part.sid).update(last_read_timestamp="noon")
     assert parts(part.sid).fetch().last_read_message_index == 0

@@ -30,7 +30,7 @@ LINKS = {
     "conversation_with_participants": "ConversationWithParticipants",
 }
 
-# decisions.md #7 and behavior.md §5.3, written out here so the test fails if the server drifts.
+# decisions.md #7 and Twilio's docs, written out here so the test fails if the server drifts.
 ALL_SERVICE = {
     "addParticipant",
     "createConversation",

@@ -6,6 +6,7 @@ are in test_conversation_webhooks.py; what the configuration resolves to, in tes
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -133,11 +134,12 @@ def test_service_webhooks_of_unknown_or_foreign_services_are_404(twilio: V1, run
     twilio.services(mine.sid).configuration.webhooks().update(post_webhook_url="https://mine.example/")
     sid, token = bootstrap.create_account(running.database_url)
     stranger = make_client(running.url, Account(sid, token)).conversations.v1
-    for attempt in (
+    attempts: list[Callable[[], object]] = [
         lambda: stranger.services(mine.sid).configuration.webhooks().fetch(),
         lambda: stranger.services(mine.sid).configuration.webhooks().update(post_webhook_url="https://evil.example/"),
         lambda: twilio.services("IS" + "0" * 32).configuration.webhooks().fetch(),
-    ):
+    ]
+    for attempt in attempts:
         with pytest.raises(TwilioRestException) as caught:
             attempt()
         assert (caught.value.status, caught.value.code) == (404, 20404)

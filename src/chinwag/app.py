@@ -14,7 +14,9 @@ from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
 from chinwag.domain.deps import Deps
-from chinwag.http import admin
+from chinwag.emulator import Emulator
+from chinwag.events import Events
+from chinwag.events.ssrf import parse_networks
 from chinwag.http.auth import Authenticator
 from chinwag.http.context import AppState
 from chinwag.http.openapi import routes as openapi_routes
@@ -29,15 +31,19 @@ from chinwag.http.resources import (
     services,
     user_conversations,
     users,
+    webhook_deliveries,
 )
 from chinwag.http.resources import webhooks as webhook_resources
 from chinwag.http.router import App
 from chinwag.storage.db import open_database
+from chinwag.storage.faults import monitor
 from chinwag.timer_task import TimerTask
 
 
 async def health(_: Request) -> Response:
-    return json_response({"status": "ok"})
+    """200 while the process serves; `status` is `degraded` (naming the database fault) while
+    writes fail, until one commits again (docs/decisions.md #50)."""
+    return json_response(monitor.health())
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, sids: SidFactory | None = None) -> App:
@@ -45,23 +51,39 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     logs.configure(settings.log_level)
     db = open_database(settings.database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
-    deps = Deps(server_clock, sids or SidFactory())
-    timer_task = TimerTask(db, deps, settings.timer_interval)
+    deps = Deps(server_clock, sids or SidFactory(settings.sid_seed))
+    events = Events(
+        db,
+        deps,
+        allow=parse_networks(settings.webhook_allow),
+        emulator=settings.emulator,
+        poll=settings.webhook_poll,
+    )
+    timer_task = TimerTask(db, deps, settings.timer_interval, events, per_account_clocks=settings.emulator)
+    emulator = Emulator(db, deps, timer_task) if settings.emulator else None
     state = AppState(
         db=db,
         deps=deps,
         auth=Authenticator(db, settings.auth_cache_seconds),
         public_url=settings.public_url,
+        body_timeout=settings.body_timeout,
+        events=events,
+        emulator=emulator,
     )
 
     @asynccontextmanager
     async def lifespan(_: App) -> AsyncIterator[None]:
         await db.start()
         timer_task.start()
+        if settings.webhook_dispatch:
+            events.start()
         try:
             yield
         finally:
+            await events.stop()
             await timer_task.stop()
+            if emulator is not None:
+                await emulator.close()
             await db.close()
 
     routes = [
@@ -76,10 +98,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *messages.routes(),
         *user_conversations.routes(),
         *participant_conversations.routes(),
+        *webhook_deliveries.routes(),
         *webhook_resources.routes(),
     ]
-    if settings.admin_api and isinstance(server_clock, OffsetClock):
-        routes += admin.routes(server_clock, timer_task)
+    if emulator is not None:  # outside emulator mode /_chinwag/v1/… does not exist (404)
+        routes += emulator.routes()
     if settings.console:  # emulator mode or `--console`; otherwise its paths are 404s
         from chinwag import console
 

@@ -10,7 +10,7 @@ from chinwag.core.clock import SystemClock
 from chinwag.core.sids import SidFactory
 from chinwag.domain import accounts
 from chinwag.domain.deps import Deps
-from chinwag.storage import migrate
+from chinwag.storage import migrate, probe
 from chinwag.storage.db import Tx, open_database
 
 T = TypeVar("T")
@@ -32,8 +32,10 @@ async def _with_db(url: str, work: Callable[[Tx], Awaitable[T]]) -> T:
 
 def prepare(url: str, account_sid: str | None, auth_token: str | None) -> tuple[str, str] | None:
     """Migrate, then make the configured account exist; with none configured and none in the
-    database, create one. Returns the credentials of an account this call created, if any."""
+    database, create one. Returns the credentials of an account this call created, if any.
+    A database this process cannot write is refused (storage/probe.py)."""
     migrate.upgrade(url)
+    probe.check_writable(url)
 
     async def work(tx: Tx) -> tuple[str, str] | None:
         if account_sid and auth_token:

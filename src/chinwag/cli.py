@@ -21,6 +21,7 @@ import click
 from chinwag import logs
 from chinwag.config import DEFAULT_DATABASE
 from chinwag.core.sids import SidPrefix, looks_like
+from chinwag.limits import flood_limits
 
 T = TypeVar("T")
 
@@ -35,10 +36,17 @@ Environment variables (a flag, where there is one, wins):
   CHINWAG_ACCESS_LOG=1|0      --access-log / --no-access-log
   CHINWAG_LOG_LEVEL           --log-level
   CHINWAG_PUBLIC_URL          --public-url
-  CHINWAG_ADMIN_API=1         mount POST /__admin/clock (the test clock)
-  CHINWAG_CLOCK_OFFSET        seconds the clock starts ahead
+  CHINWAG_SID_SEED            --sid-seed
+  CHINWAG_WEBHOOK_ALLOW       --webhook-allow
+  CHINWAG_WEBHOOK_DISPATCH=0  this process only writes the webhook outbox
+  CHINWAG_WEBHOOK_POLL        seconds between webhook outbox polls (1)
+  CHINWAG_CLOCK_OFFSET        seconds the server's clock starts ahead
   CHINWAG_AUTH_CACHE_SECONDS  how long a verified credential is trusted (60)
   CHINWAG_TIMER_INTERVAL      seconds between conversation timer sweeps (1)
+  CHINWAG_MAX_CONNECTIONS     open connections per worker (10000)
+  CHINWAG_HEADER_TIMEOUT      seconds to send a request head (10)
+  CHINWAG_BODY_TIMEOUT        seconds to send a request body (30)
+  CHINWAG_SQLITE_MAX_PAGE_COUNT  cap on the SQLite file's pages (a full disk, for tests)
 """
 
 # `sqlite:///:memory:` (or `sqlite://`): a database that lives as long as the server
@@ -155,6 +163,25 @@ def _memory_database() -> tuple[str, str]:
     show_default=True,
     envvar="CHINWAG_LOG_LEVEL",
 )
+@click.option(
+    "--webhook-allow",
+    "webhook_allow",
+    multiple=True,
+    help="a non-public address range (CIDR) webhooks may be delivered to; repeatable (env CHINWAG_WEBHOOK_ALLOW)",
+)
+@click.option(
+    "--sid-seed",
+    type=int,
+    default=None,
+    help="emulator mode, one worker: SIDs from a generator seeded with N (the same requests give the same SIDs)",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="emulator mode: load this snapshot into the account at start",
+)
 @_database_option
 def serve(
     host: str,
@@ -165,7 +192,10 @@ def serve(
     console: bool,
     access_log: bool | None,
     log_level: str,
+    sid_seed: int | None,
+    import_file: str | None,
     database: str,
+    webhook_allow: tuple[str, ...] = (),
 ) -> None:
     """Migrate the database, make sure an account exists, and serve the API (granian)."""
     from granian import Granian
@@ -177,6 +207,18 @@ def serve(
     if public_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", public_url):
         raise click.BadParameter(f"{public_url!r} is not an http(s) URL", param_hint="'--public-url'")
     sid, token = _account_from_env()
+    if sid_seed is not None and not emulator:
+        raise click.ClickException("--sid-seed needs --emulator")
+    if sid_seed is not None and workers != 1:
+        raise click.ClickException("--sid-seed needs a single worker (--workers 1): workers would mint the same SIDs")
+    if import_file is not None and not emulator:
+        raise click.ClickException("--import needs --emulator")
+    from chinwag.events.ssrf import parse_networks
+
+    try:
+        parse_networks(" ".join(webhook_allow) if webhook_allow else os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
+    except ValueError as exc:
+        raise click.ClickException(f"--webhook-allow: {exc}") from None
     _check_port_free(host, port)
     memory_dir = None
     shown_database = database.split("?")[0]
@@ -188,16 +230,22 @@ def serve(
         made = _with_database(lambda: bootstrap.prepare(database, sid, token))
         if made is not None:
             click.echo(f"Created account\n  CHINWAG_ACCOUNT_SID={made[0]}\n  CHINWAG_AUTH_TOKEN={made[1]}", err=True)
+        if import_file is not None:
+            _import_at_start(database, sid or (made[0] if made else None), import_file)
+        os.environ["CHINWAG_SID_SEED"] = "" if sid_seed is None else str(sid_seed)
         if memory_dir is None:
             click.echo(f"Credentials again: chinwag accounts list --database {database}", err=True)
         os.environ["CHINWAG_DATABASE"] = database
         if public_url:
             os.environ["CHINWAG_PUBLIC_URL"] = public_url
         os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
+        if webhook_allow:
+            os.environ["CHINWAG_WEBHOOK_ALLOW"] = " ".join(webhook_allow)
         os.environ["CHINWAG_CONSOLE"] = "1" if console or emulator else ""
         os.environ["CHINWAG_ACCESS_LOG"] = "1" if (emulator if access_log is None else access_log) else ""
         os.environ["CHINWAG_LOG_LEVEL"] = log_level.lower()
         click.echo(f"chinwag serving http://{host}:{port} on {shown_database}", err=True)
+        limits = flood_limits()
         if console or emulator:
             click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
         Granian(
@@ -210,6 +258,7 @@ def serve(
             log_access=False,
             log_level=_granian_level(log_level),
             log_dictconfig=logs.granian_config(),
+            **limits.granian_options(),
         ).serve()
     finally:
         if memory_dir is not None:
@@ -255,3 +304,50 @@ def accounts_list(database: str) -> None:
 
     for sid, token, created in _with_database(lambda: bootstrap.list_accounts(database), database):
         click.echo(f"{sid} {token} {created}")
+
+
+def _import_at_start(database: str, account_sid: str | None, path: str) -> None:
+    from chinwag.emulator import offline
+
+    if account_sid is None:
+        raise click.ClickException(
+            "--import loads into the account of CHINWAG_ACCOUNT_SID: set it (and CHINWAG_AUTH_TOKEN)"
+        )
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    _with_database(lambda: offline.import_snapshot(database, account_sid, None, raw))
+    click.echo(f"imported {path} into {account_sid}", err=True)
+
+
+@main.group()
+def snapshot() -> None:
+    """An account's whole state as a JSON document (the emulator's snapshots)."""
+
+
+@snapshot.command("export")
+@_database_option
+@click.option("--account", "account_sid", required=True, help="the account's SID (AC…)")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+def snapshot_export(database: str, account_sid: str, file: str) -> None:
+    """Write the account's snapshot to FILE (`-`: standard output)."""
+    from chinwag.emulator import offline
+
+    raw = _with_database(lambda: offline.export_snapshot(database, account_sid))
+    with click.open_file(file, "wb") as out:
+        out.write(raw)
+
+
+@snapshot.command("import")
+@_database_option
+@click.option("--account", "account_sid", required=True, help="the account's SID (AC…); created if missing")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def snapshot_import(database: str, account_sid: str, file: str) -> None:
+    """Replace the account's state with the snapshot in FILE. An account the database lacks is
+    created, with the token in CHINWAG_AUTH_TOKEN."""
+    from chinwag.emulator import offline
+
+    with click.open_file(file, "rb") as handle:
+        raw = handle.read()
+    token = os.environ.get("CHINWAG_AUTH_TOKEN") or None
+    created = _with_database(lambda: offline.import_snapshot(database, account_sid, token, raw))
+    click.echo(f"{'created ' if created else ''}{account_sid}: snapshot imported", err=True)

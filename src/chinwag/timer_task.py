@@ -11,19 +11,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
+from chinwag.core.clock import ShiftedClock
 from chinwag.domain import timers
 from chinwag.domain.deps import Deps
+from chinwag.events import API, Events, payloads
 from chinwag.storage.db import Database
+from chinwag.storage.faults import classify, monitor
+from chinwag.storage.repos import emulator as emulator_repo
 
 log = logging.getLogger("chinwag.timers")
 
 
 class TimerTask:
-    def __init__(self, db: Database, deps: Deps, interval: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        deps: Deps,
+        interval: float,
+        events: Events | None = None,
+        *,
+        per_account_clocks: bool = False,
+    ) -> None:
         self._db = db
+        self._events = events
         self._deps = deps
         self._interval = interval
+        # Emulator mode: accounts may run on their own clocks (emulator/clock.py).
+        self._per_account_clocks = per_account_clocks
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -42,15 +58,58 @@ class TimerTask:
         self._wake.set()
 
     async def sweep(self) -> int:
+        if self._per_account_clocks:
+            return await self._sweep_by_account()
+        return await self._sweep(self._deps)
+
+    async def _sweep(self, deps: Deps, *, account_sid: str | None = None, skip_clocked: bool = False) -> int:
+        """One transaction of due transitions, each with its onConversationStateUpdated event
+        (Source=API, Reason=TIMER), written with the move itself (docs/decisions.md #70)."""
         async with self._db.write() as tx:
-            return await timers.due(tx, self._deps)
+            moved = await timers.due(tx, deps, account_sid=account_sid, skip_clocked=skip_clocked)
+            if self._events is not None:
+                for conv, state_from in moved:
+                    await self._events.emit(
+                        tx,
+                        API,
+                        "onConversationStateUpdated",
+                        payloads.state_updated(conv, state_from, "TIMER"),
+                        account_sid=conv.account_sid,
+                        service_sid=conv.chat_service_sid,
+                        conversation_sid=conv.sid,
+                    )
+            return len(moved)
+
+    async def _sweep_by_account(self) -> int:
+        """Each account whose clock was moved, by its own clock; then everyone else by the server's."""
+        async with self._db.read() as tx:
+            clocks = await emulator_repo.clock_offsets(tx)
+        moved = 0
+        for account_sid, offset in clocks:
+            moved += await self.sweep_account(account_sid, offset)
+        moved += await self._sweep(self._deps, skip_clocked=True)
+        return moved
+
+    async def sweep_account(self, account_sid: str, offset: float) -> int:
+        """Every due transition of one account, by its clock (the server's plus `offset`)."""
+        deps = replace(self._deps, clock=ShiftedClock(self._deps.clock, offset))
+        moved = 0
+        while True:
+            step = await self._sweep(deps, account_sid=account_sid)
+            moved += step
+            if step == 0:
+                return moved
 
     async def _run(self) -> None:
         while True:
             try:
                 await self.sweep()
-            except Exception:
-                log.exception("timer sweep failed; retrying")
+            except Exception as exc:
+                fault = classify(exc)
+                if fault is None:
+                    log.exception("timer sweep failed; retrying")
+                else:  # the database cannot write now: said once per interval, not every second
+                    monitor.record(fault)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
             self._wake.clear()

@@ -34,6 +34,10 @@ VALUES = [
     "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
     "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
     "P99999999999999999999W",  # a duration of ages
+    "[" * 2000 + "]" * 2000,  # nested past any recursion limit (docs/decisions.md #40)
+    "[NaN]",  # json.loads takes it, RFC 8259 does not
+    "1_0",  # int() takes it (docs/decisions.md #39)
+    "team/ann",  # a slash inside one path segment (docs/decisions.md #43)
 ]
 
 

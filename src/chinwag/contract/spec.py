@@ -20,6 +20,12 @@ SPEC_FILE = "twilio_conversations_v1.json"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Routes of this server that are not part of Twilio's API.
 OWN_PATHS = frozenset({"/health", "/openapi.json"})
+OWN_PREFIX = "/_chinwag/"  # chinwag's own API (emulator mode and friends)
+
+
+def _own(path: str) -> bool:
+    return path in OWN_PATHS or path.startswith(OWN_PREFIX)
+
 
 _PARAM = re.compile(r"\{[^}]*\}")
 
@@ -60,7 +66,7 @@ def route_operations(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[
 
 
 def implemented_keys(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:
-    return {(template_key(path), method) for path, method in route_operations(routes) if path not in OWN_PATHS}
+    return {(template_key(path), method) for path, method in route_operations(routes) if not _own(path)}
 
 
 def implemented_operations(routes: Iterable[BaseRoute], spec: dict[str, Any] | None = None) -> list[Operation]:
@@ -75,7 +81,7 @@ def unknown_routes(routes: Iterable[BaseRoute], spec: dict[str, Any] | None = No
     return sorted(
         (path, method)
         for path, method in route_operations(routes)
-        if path not in OWN_PATHS and (template_key(path), method) not in known
+        if not _own(path) and (template_key(path), method) not in known
     )
 
 

@@ -38,7 +38,7 @@ class FrozenClock:
 
 class OffsetClock:
     """System time plus an offset that can be moved: the clock a test drives on a running server
-    (through the admin API), or that starts ahead (`CHINWAG_CLOCK_OFFSET`)."""
+    (emulator mode moves accounts with ShiftedClock on top), or that starts ahead (`CHINWAG_CLOCK_OFFSET`)."""
 
     def __init__(self, offset: float = 0.0) -> None:
         self.offset = offset
@@ -51,6 +51,19 @@ class OffsetClock:
 
     def set(self, epoch: float) -> None:
         self.offset = epoch - time.time()
+
+
+class ShiftedClock:
+    """Another clock plus a fixed offset: an account's own clock in emulator mode (emulator/clock.py)."""
+
+    __slots__ = ("base", "offset")
+
+    def __init__(self, base: Clock, offset: float) -> None:
+        self.base = base
+        self.offset = offset
+
+    def now(self) -> float:
+        return self.base.now() + self.offset
 
 
 def iso(epoch: float) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 _DURATION = re.compile(
-    r"P(?!$)(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?"
+    # ASCII digits only: `\d` would also take `٣` and the like (docs/decisions.md #39).
+    r"P(?!$)(?:(?P<w>[0-9]+)W)?(?:(?P<d>[0-9]+)D)?"
+    r"(?:T(?=[0-9])(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+(?:\.[0-9]+)?)S)?)?"
 )
 
 MAX_SECONDS = 100 * 366 * 86400

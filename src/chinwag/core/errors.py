@@ -75,6 +75,21 @@ class ErrorCode(Enum):
     ORDER_INVALID = (20001, 400, "Invalid value for Order: {value} (use asc or desc)")
     IDENTITY_AND_ADDRESS = (50451, 400, "Use either Identity or Address, not both")
     FILTER_MISSING = (20001, 400, "Missing required parameter Identity or Address")
+    # Faults and floods (docs/decisions.md #50-#53): the database cannot take the request right
+    # now, or the client did not send its body in time.
+    UNAVAILABLE = (20503, 503, "Service unavailable: the database cannot serve this request now ({kind}); retry later")
+    OUTCOME_UNKNOWN = (
+        20503,
+        503,
+        "Service unavailable: the database connection was lost while committing; the change may or may not"
+        " have been applied",
+    )
+    REQUEST_TIMEOUT = (20408, 408, "Request timeout: the request body did not arrive within {seconds} seconds")
+    # Webhooks (docs/decisions.md #73, #78).
+    PRE_WEBHOOK_REJECTED = (50056, 403, "The pre-event webhook rejected the action (it answered HTTP {status})")
+    CLIENT_NOT_PARTICIPANT = (50107, 403, "User {identity} is not authorized: not a participant of this conversation")
+    CLIENT_NOT_ALLOWED = (50107, 403, "User {identity} is not authorized to perform this action")
+    DELIVERY_STATUS_INVALID = (20001, 400, "Invalid value for Status: {value} (use pending, delivered or failed)")
     # Conversation-scoped webhooks (docs/decisions.md #63).
     WEBHOOK_LIMIT = (50361, 400, "A conversation can have at most {limit} webhooks")
     WEBHOOK_FILTER_INVALID = (

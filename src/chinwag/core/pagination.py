@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chinwag.core.errors import invalid
+from chinwag.core.integers import NotAnInteger, OutOfRange, parse_int
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 
-_TOKEN = re.compile(r"P([AB])(-?\d{1,19})_([0-9a-f]{12})")
-_INTEGER = re.compile(r"-?[0-9]+")
+_TOKEN = re.compile(r"P([AB])(-?[0-9]{1,19})_([0-9a-f]{12})")  # ASCII digits: docs/decisions.md #39
 
 
 class Query(Protocol):
@@ -48,17 +48,15 @@ def _int_param(query: Query, name: str, ceiling: int | None = None) -> int | Non
     raw = query.get(name)
     if raw is None or raw == "":
         return None
-    if _INTEGER.fullmatch(raw) is None:  # int() would also take " 5", "1_000" and non-ASCII digits
-        raise invalid(f"Invalid value for {name}: must be an integer")
     try:
-        value = int(raw)
-    except ValueError:  # more digits than int() takes (sys.get_int_max_str_digits)
+        value = parse_int(raw)  # 64-bit: it is echoed in `meta` (docs/decisions.md #39)
+    except NotAnInteger:
+        raise invalid(f"Invalid value for {name}: must be an integer") from None
+    except OutOfRange:
+        if ceiling is not None and not raw.startswith("-"):
+            return ceiling  # a huge PageSize is clamped like any other above the maximum
         raise invalid(f"Invalid value for {name}: out of range") from None
-    if ceiling is not None:
-        value = min(value, ceiling)
-    if not -(2**63) <= value < 2**63:  # it is echoed in `meta`, a 64-bit JSON integer
-        raise invalid(f"Invalid value for {name}: out of range")
-    return value
+    return value if ceiling is None else min(value, ceiling)
 
 
 def parse_page_request(query: Query, list_id: str) -> PageRequest:

@@ -19,6 +19,7 @@ class SidPrefix(StrEnum):
     WEBHOOK = "WH"
     MESSAGING_SERVICE = "MG"
     CONTENT = "HX"  # Content API templates (a message's ContentSid)
+    MEDIA = "ME"  # a message's MediaSid (media are not stored; the SID is checked for shape)
     STUDIO_FLOW = "FW"  # a conversation webhook's Configuration.FlowSid
 
 

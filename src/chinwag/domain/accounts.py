@@ -26,6 +26,16 @@ async def create(tx: Tx, deps: Deps, sid: str | None = None, token: str | None =
     return sid, token
 
 
+async def recreate_defaults(tx: Tx, deps: Deps, sid: str, service_sid: str) -> None:
+    """After every row of the account was deleted (emulator Reset): its configuration and default
+    service (keeping that service's SID, with fresh default roles) as `create` makes them."""
+    await repo.insert_config(tx, sid)
+    service = await chat_services.create(tx, deps, sid, DEFAULT_SERVICE_NAME, sid=service_sid)
+    cfg = await repo.config(tx, sid)
+    assert cfg is not None
+    await repo.save_config(tx, replace(cfg, default_chat_service_sid=service.sid))
+
+
 async def ensure(tx: Tx, deps: Deps, sid: str, token: str) -> bool:
     """Make the account exist with exactly this token (idempotent). True when it was created."""
     if not looks_like(sid, SidPrefix.ACCOUNT):

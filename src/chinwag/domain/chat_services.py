@@ -17,9 +17,10 @@ from chinwag.storage.repos import accounts as account_repo
 from chinwag.storage.repos import services as repo
 
 
-async def create(tx: Tx, deps: Deps, account_sid: str, friendly_name: str | None) -> Service:
+async def create(tx: Tx, deps: Deps, account_sid: str, friendly_name: str | None, sid: str | None = None) -> Service:
+    """`sid`: keep a known SID (an emulator Reset re-creates the default service as it was)."""
     name = validation.friendly_name(validation.required(friendly_name, "FriendlyName"))
-    service = await repo.insert(tx, deps.sid(SidPrefix.SERVICE), account_sid, name, deps.now())
+    service = await repo.insert(tx, sid or deps.sid(SidPrefix.SERVICE), account_sid, name, deps.now())
     made = await roles.create_defaults(tx, deps, Scope(account_sid, service.sid))
     await repo.save_config(
         tx,

@@ -44,7 +44,10 @@ async def update_account(
     default_inactive_timer: str | None,
     default_closed_timer: str | None,
 ) -> AccountConfig:
+    if default_messaging_service_sid:  # every malformed SID is a 400 before any look-up (decisions.md #42)
+        validation.sid_of(default_messaging_service_sid, SidPrefix.MESSAGING_SERVICE, "DefaultMessagingServiceSid")
     if default_chat_service_sid:
+        validation.sid_of(default_chat_service_sid, SidPrefix.SERVICE, "DefaultChatServiceSid")
         await account_repo.lock_config(tx, account_sid)  # before the existence check (chat_services.delete)
     cfg = await fetch_account(tx, account_sid)
     chat = cfg.default_chat_service_sid
@@ -84,16 +87,24 @@ async def update_service(
     chat_service_role_sid: str | None,
     reachability_enabled: str | None,
 ) -> ServiceConfig:
+    sent = (
+        (creator_role_sid, "DefaultConversationCreatorRoleSid"),
+        (conversation_role_sid, "DefaultConversationRoleSid"),
+        (chat_service_role_sid, "DefaultChatServiceRoleSid"),
+    )
+    for value, name in sent:  # every malformed SID is a 400 before any look-up 404s (decisions.md #42)
+        if value:
+            validation.sid_of(value, SidPrefix.ROLE, name)
     cfg = await fetch_service(tx, scope)
     creator = cfg.default_conversation_creator_role_sid
     if creator_role_sid:
-        creator = (await roles.require_role(tx, scope, creator_role_sid, "conversation")).sid
+        creator = (await roles.require_role(tx, scope, creator_role_sid, "conversation", sent[0][1])).sid
     member = cfg.default_conversation_role_sid
     if conversation_role_sid:
-        member = (await roles.require_role(tx, scope, conversation_role_sid, "conversation")).sid
+        member = (await roles.require_role(tx, scope, conversation_role_sid, "conversation", sent[1][1])).sid
     user = cfg.default_chat_service_role_sid
     if chat_service_role_sid:
-        user = (await roles.require_role(tx, scope, chat_service_role_sid, "service")).sid
+        user = (await roles.require_role(tx, scope, chat_service_role_sid, "service", sent[2][1])).sid
     reachable = cfg.reachability_enabled
     if reachability_enabled is not None and reachability_enabled != "":
         reachable = validation.boolean(reachability_enabled, "ReachabilityEnabled")

@@ -1,6 +1,6 @@
 """Conversations (CH): create, update (with the state machine), fetch by SID or unique_name, delete.
 
-Deleting a conversation deletes its participants and messages (FK cascades, behavior.md §5.5).
+Deleting a conversation deletes its participants and messages (FK cascades, Twilio's docs).
 """
 
 from __future__ import annotations

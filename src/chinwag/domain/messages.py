@@ -22,7 +22,7 @@ from chinwag.storage.repos import messages as repo
 from chinwag.storage.repos import participants as participant_repo
 
 MESSAGE_ATTRIBUTES_MAX = 4 * 1024
-BODY_MAX = 32 * 1024  # chat limit (behavior.md §8)
+BODY_MAX = 32 * 1024  # chat limit (Twilio's docs)
 AUTHOR_MAX = 256
 SUBJECT_MAX = 256
 
@@ -65,6 +65,8 @@ async def post(tx: Tx, deps: Deps, conv: Conversation, data: MessageInput) -> Me
         raise TwilioError(ErrorCode.BODY_MISSING)
     if data.content_sid:
         validation.sid_of(data.content_sid, SidPrefix.CONTENT, "ContentSid")
+    if data.media_sid:
+        validation.sid_of(data.media_sid, SidPrefix.MEDIA, "MediaSid")
     author = _author(data.author) if data.author else "system"
     body = _body(data.body) if data.body else None
     attributes = validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"

@@ -160,7 +160,7 @@ async def update(
             continue
         if current.binding_address is None and current.binding_projected_address is None:
             raise TwilioError(ErrorCode.BINDING_ON_CHAT_PARTICIPANT)
-        # The literal `null` removes the value (behavior.md §5.6).
+        # The literal `null` removes the value (Twilio's docs).
         changes[name] = None if value in ("", "null") else _address(value, name)
     if data.date_created is not None:
         changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from chinwag.core.clock import iso, parse_iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
+from chinwag.core.integers import parse_int
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Participant
 from chinwag.storage.db import Tx
@@ -40,12 +41,9 @@ def parse_horizon(value: str) -> int | None:
     if value == "" or value.lower() == "null":
         return None
     try:
-        index = int(value)
+        return parse_int(value)  # ASCII digits, 64-bit (a BIGINT column): docs/decisions.md #39
     except ValueError:
         raise TwilioError(ErrorCode.READ_INDEX_INVALID, value=value) from None
-    if not -(2**63) <= index < 2**63:  # stored in a 64-bit column
-        raise TwilioError(ErrorCode.READ_INDEX_INVALID, value=value)
-    return index
 
 
 def parse_timestamp(value: str) -> str | None:

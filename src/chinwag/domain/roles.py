@@ -1,4 +1,4 @@
-"""Roles: permission sets of two types (behavior.md §5.3, decisions.md #7).
+"""Roles: permission sets of two types (Twilio's docs, decisions.md #7).
 
 Roles gate what SDK users may do; REST calls made with account credentials are not checked
 against them. A role that a user holds or the service configuration names cannot be deleted
@@ -49,7 +49,7 @@ CONVERSATION_PERMISSIONS = (
     "removeParticipant",
     "sendMediaMessage",
     "sendMessage",
-    # Sent by real clients though missing from the docs' table (behavior.md §5.3).
+    # Sent by real clients though missing from the table in Twilio's docs.
     "editAnyParticipantAttributes",
     "editOwnParticipantAttributes",
     "editNotificationLevel",
@@ -143,8 +143,10 @@ async def page(tx: Tx, scope: Scope, req: PageRequest) -> Page[Role]:
     return await repo.page(tx, scope.service_sid, req)
 
 
-async def require_role(tx: Tx, scope: Scope, sid: str, expected_type: str) -> Role:
-    """A RoleSid parameter: must name a role of this service, of the expected type."""
+async def require_role(tx: Tx, scope: Scope, sid: str, expected_type: str, name: str = "RoleSid") -> Role:
+    """A RoleSid parameter: must name a role of this service, of the expected type. Not a role SID
+    at all is a 400; a well-formed one that names nothing here is the 404 (docs/decisions.md #42)."""
+    validation.sid_of(sid, SidPrefix.ROLE, name)
     role = await repo.get(tx, scope.service_sid, sid)
     if role is None:
         raise TwilioError(ErrorCode.ROLE_NOT_FOUND, sid=sid)

@@ -1,4 +1,4 @@
-"""Conversation states and timers (behavior.md §5.5, decisions.md #17, #18).
+"""Conversation states and timers (Twilio's docs, decisions.md #17, #18).
 
 States: `active` ⇄ `inactive` freely; anything → `closed`, which is final. Timers are ISO-8601
 durations measuring inactivity: `Timers.Inactive` (≥ PT1M) takes an active conversation to
@@ -47,16 +47,20 @@ async def close(tx: Tx, conv: Conversation, now: str) -> Conversation:
     return await repo.update(tx, closed)
 
 
-async def due(tx: Tx, deps: Deps, limit: int = 500) -> int:
-    """Apply every transition whose deadline has passed; returns how many conversations moved."""
+async def due(
+    tx: Tx, deps: Deps, limit: int = 500, *, account_sid: str | None = None, skip_clocked: bool = False
+) -> list[tuple[Conversation, str]]:
+    """Apply every transition whose deadline has passed by `deps`' clock; returns each moved
+    conversation (as it is now) with the state it left, for its onConversationStateUpdated event.
+    Emulator mode sweeps an account with its own clock (`account_sid`) and leaves such accounts out
+    of the server-wide sweep (`skip_clocked`; docs/decisions.md #80)."""
     now = deps.now()
-    moved = 0
-    for conv in await repo.due_closed(tx, now, limit):
-        await close(tx, conv, now)
-        moved += 1
-    for conv in await repo.due_inactive(tx, now, limit):
+    moved: list[tuple[Conversation, str]] = []
+    for conv in await repo.due_closed(tx, now, limit, account_sid, skip_clocked):
+        moved.append((await close(tx, conv, now), conv.state))
+    for conv in await repo.due_inactive(tx, now, limit, account_sid, skip_clocked):
         if conv.state != ACTIVE:
             continue
-        await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))
-        moved += 1
+        after = await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))
+        moved.append((after, conv.state))
     return moved

@@ -1,7 +1,7 @@
 """UserConversations: a user's view of each conversation they take part in (seeds 000-004).
 
 Never stored: a projection of the user's chat participant joined with its conversation. One
-record per conversation where the user's participant exists, in any state (behavior.md §5.8);
+record per conversation where the user's participant exists, in any state (Twilio's docs);
 ordered by when the user joined (decisions.md #9). A conversation the user is not in answers
 404/20404 (decisions.md #10). Updating `LastReadMessageIndex` here or on the Participant moves
 the same horizon; deleting removes the user's participant (the user leaves the conversation).

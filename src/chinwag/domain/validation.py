@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from chinwag.core.clock import iso, parse_iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
+from chinwag.core.json_text import is_json
 from chinwag.core.sids import SidPrefix, looks_like
 
 IDENTITY_MAX = 256
@@ -37,13 +36,11 @@ def friendly_name(value: str, limit: int = FRIENDLY_NAME_MAX) -> str:
 
 
 def attributes(value: str, limit: int) -> str:
-    """Any RFC 8259 JSON text (not only objects), stored and returned verbatim."""
+    """Any RFC 8259 JSON text (not only objects), stored and returned verbatim (docs/decisions.md #40)."""
     if len(value.encode()) > limit:
         raise TwilioError(ErrorCode.ATTRIBUTES_TOO_LONG, limit=limit)
-    try:
-        json.loads(value)
-    except ValueError:
-        raise TwilioError(ErrorCode.ATTRIBUTES_INVALID) from None
+    if not is_json(value):
+        raise TwilioError(ErrorCode.ATTRIBUTES_INVALID)
     return value
 
 

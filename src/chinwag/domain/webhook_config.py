@@ -1,6 +1,6 @@
 """Where a change's webhook events go: the one question the events outbox asks in every write.
 
-`targets_for` resolves the three configuration levels (behavior.md §6.1) into the hooks of one
+`targets_for` resolves the three configuration levels (Twilio's docs) into the hooks of one
 conversation (or of a service, for user events): the service's Configuration/Webhooks, or else the
 account's (a service with a pre- or post-event URL of its own replaces the account's entirely,
 docs/decisions.md #61), plus the conversation's own webhooks (post-events only). `fires` says

@@ -1,4 +1,4 @@
-"""The names of Conversations webhook events (behavior.md §6.2), as `Filters` take them."""
+"""The names of Conversations webhook events (as Twilio's docs list them), as `Filters` take them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Webhook configuration as plain values (the three levels of behavior.md §6.1)."""
+"""Webhook configuration as plain values (account, service and conversation level, as Twilio documents them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The three webhook configuration resources (behavior.md §6.1): validation and the rules.
+"""The three webhook configuration resources (Twilio's docs): validation and the rules.
 
 - Account `Configuration/Webhooks` and service `Configuration/Webhooks`: one settings row each,
   created on first update (docs/decisions.md #60-#62, #65).
@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
+from chinwag.core.integers import parse_int
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
 from chinwag.domain import conversations, validation
@@ -163,10 +164,12 @@ class WebhookInput:
 
 
 def _replay_after(value: str) -> int:
-    text = value.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise invalid("Invalid value for Configuration.ReplayAfter: expected a message index (an integer >= 0)")
-    return int(text)
+    try:
+        return parse_int(value, low=0)  # the one integer parser: docs/decisions.md #39
+    except ValueError:
+        raise invalid(
+            "Invalid value for Configuration.ReplayAfter: expected a message index (an integer >= 0)"
+        ) from None
 
 
 def _apply(hook: ConversationWebhook, data: WebhookInput) -> ConversationWebhook:

@@ -1,4 +1,4 @@
-"""HTTP Basic with an account SID and its auth token (behavior.md §3).
+"""HTTP Basic with an account SID and its auth token (Twilio's docs).
 
 A verified `Authorization` header is remembered for a short while (settings.auth_cache_seconds),
 so the hot path does no credential look-up; a wrong or missing one is never remembered.

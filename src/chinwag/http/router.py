@@ -8,8 +8,11 @@ before), endpoints still take Starlette's `Request` and return its `Response`, a
 walk down a tree of the templates' segments: a literal, or `*` for a `{param}` that fills a whole
 segment (the only kind of parameter Twilio's paths have; anything else is refused at start).
 
-Semantics kept from Starlette: a `{param}` matches one non-empty segment of the decoded path; the
-first route in registration order wins; HEAD is served wherever GET is; a path that exists with
+Routing runs on the raw path (ASGI `raw_path`), split at `/` first and percent-decoded per segment
+after, so `/v1/Users/team%2Fann` is the user `team/ann`, not a path of four segments; `+` stays `+`
+(it is a space only in forms), and a segment that is not UTF-8 once decoded is a 400
+(docs/decisions.md #43). A `{param}` matches one non-empty segment; the first route in registration
+order wins; HEAD is served wherever GET is; a path that exists with
 another method is a 405 carrying `Allow`. Unknown paths are a 404. Both answer in Twilio's error
 body, and so does anything an endpoint lets escape (a 500, logged).
 """
@@ -23,6 +26,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -30,9 +34,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.http.render import error_response
 from chinwag.logs import log_request
+from chinwag.storage.faults import classify, monitor
 
 log = logging.getLogger("chinwag.http")
 
@@ -45,10 +50,11 @@ class _Target:
     """One route at a tree leaf: its endpoint, methods (HEAD added with GET), and parameter names
     by segment position."""
 
-    __slots__ = ("endpoint", "methods", "order", "params")
+    __slots__ = ("endpoint", "methods", "order", "params", "path")
 
     def __init__(self, order: int, route: Route, params: list[tuple[int, str]]) -> None:
         self.order = order
+        self.path = route.path  # the template, for the emulator's hints (emulator/hints.py)
         self.endpoint = route.endpoint
         self.methods = frozenset(route.methods or ("GET", "HEAD"))
         self.params = params
@@ -67,6 +73,18 @@ def _segments(path: str) -> list[str]:
     if not path.startswith("/") or path == "/":
         return [] if path == "/" else ["\x00"]  # never a literal: matches nothing
     return path[1:].split("/")
+
+
+def _request_segments(scope: Scope) -> list[str]:
+    """The request path's segments, each percent-decoded on its own. Raises UnicodeDecodeError for
+    a path that is not UTF-8 (raw bytes, or escapes such as `%ff`)."""
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None or (b"%" not in raw and raw.isascii()):
+        return _segments(scope["path"])  # the hot path: nothing escaped, so `path` is the raw path
+    if b"?" in raw:  # some servers leave the query string on it
+        raw = raw.partition(b"?")[0]
+    parts = _segments(raw.decode("utf-8"))
+    return [unquote(part, errors="strict") if "%" in part else part for part in parts]
 
 
 class App:
@@ -119,7 +137,9 @@ class App:
 
     def resolve(self, method: str, path: str) -> tuple[_Target | None, dict[str, str], frozenset[str]]:
         """(the route for this method, its path parameters, every method the path answers)."""
-        parts = _segments(path)
+        return self._resolve(method, _segments(path))
+
+    def _resolve(self, method: str, parts: list[str]) -> tuple[_Target | None, dict[str, str], frozenset[str]]:
         found: list[_Node] = []
         self._leaves(self._root, parts, 0, found)
         best: _Target | None = None
@@ -145,16 +165,27 @@ class App:
         started = time.perf_counter() if self.access_log else 0.0
         scope["app"] = self
         path: str = scope["path"]
-        target, params, allowed = self.resolve(scope["method"], path)
+        try:
+            parts = _request_segments(scope)
+        except UnicodeDecodeError:
+            refused = error_response(invalid("The request path could not be decoded: it must be UTF-8"))
+            await refused(scope, receive, send)
+            return
+        target, params, allowed = self._resolve(scope["method"], parts)
         if target is None:
             response = _not_routed(path, allowed)
         else:
             scope["path_params"] = params
             try:
                 response = await target.endpoint(Request(scope, receive))
-            except Exception:  # API endpoints catch their own; this guards the few plain ones
-                log.exception("unhandled error on %s %s", scope["method"], path)
-                response = error_response(TwilioError(ErrorCode.INTERNAL))
+            except Exception as exc:  # API endpoints catch their own; this guards the few plain ones
+                fault = classify(exc)
+                if fault is not None:  # a database fault: 503, said once per interval (#50)
+                    monitor.record(fault)
+                    response = error_response(TwilioError(ErrorCode.UNAVAILABLE, kind=fault.kind))
+                else:
+                    log.exception("unhandled error on %s %s", scope["method"], path)
+                    response = error_response(TwilioError(ErrorCode.INTERNAL))
         await response(scope, receive, send)
         if self.access_log:
             log_request(scope, response, started)

@@ -14,10 +14,12 @@ Repositories see only `Tx.one/all/run`, with `?` placeholders.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -31,6 +33,7 @@ from chinwag.storage.dialect import (
     sqlite_path,
     to_postgres,
 )
+from chinwag.storage.faults import StorageFault, monitor, postgres_connection_fault
 from chinwag.storage.group_commit import GroupCommit
 
 Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
@@ -115,6 +118,12 @@ def connect_sqlite(path: str, *, any_thread: bool = False) -> sqlite3.Connection
     # through a memory map keep those lookups in memory; the map is address space, not RAM.
     conn.execute("PRAGMA cache_size=-65536")
     conn.execute("PRAGMA mmap_size=1073741824")
+    # A cap on the file's size in pages, for the disk-full fault test (tests/test_sqlite_faults.py):
+    # SQLite then fails writes exactly as on a full disk (SQLITE_FULL). Per connection, so it is
+    # set on every connection the server opens. Unset: SQLite's own limit.
+    max_pages = os.environ.get("CHINWAG_SQLITE_MAX_PAGE_COUNT")
+    if max_pages:
+        conn.execute(f"PRAGMA max_page_count={int(max_pages)}")
     return conn
 
 
@@ -165,6 +174,10 @@ class SqliteDatabase:
 
     def write(self) -> Any:
         return self._slot().writer.transaction()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Inside `write()`: call `callback` once this transaction's batch has committed."""
+        self._slot().writer.after_commit(callback)
 
 
 class _SqliteRead:
@@ -275,10 +288,72 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
-        async with self._require_pool().acquire() as conn:
+        pool = self._require_pool()
+        conn = await self._acquire(pool)
+        try:
             yield PostgresTx(conn)
+        except BaseException as exc:
+            if postgres_connection_fault(exc):
+                raise await self._lost(pool, conn, exc) from exc
+            raise
+        finally:
+            await pool.release(conn)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        async with self._require_pool().acquire() as conn, conn.transaction():
-            yield PostgresTx(conn)
+        """One transaction. A connection fault before COMMIT was sent is a retryable StorageFault
+        (nothing was applied); one during COMMIT is not retryable, its outcome unknown
+        (docs/decisions.md #51)."""
+        pool = self._require_pool()
+        conn = await self._acquire(pool)
+        try:
+            transaction = conn.transaction()
+            try:
+                await transaction.start()
+                yield PostgresTx(conn)
+            except BaseException as exc:
+                if postgres_connection_fault(exc):
+                    raise await self._lost(pool, conn, exc) from exc
+                if not conn.is_closed():
+                    await transaction.rollback()
+                raise
+            try:
+                await transaction.commit()
+            except BaseException as exc:
+                if postgres_connection_fault(exc):
+                    _drop(conn)
+                    await pool.expire_connections()
+                    raise StorageFault("commit-unknown", _describe(exc), outcome_unknown=True) from exc
+                raise
+            if monitor.failing is not None:
+                monitor.write_committed()
+        finally:
+            await pool.release(conn)
+
+    @staticmethod
+    async def _acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
+        try:
+            return await pool.acquire()
+        except Exception as exc:
+            if postgres_connection_fault(exc):
+                raise StorageFault("connection-lost", _describe(exc), retryable=True) from exc
+            raise
+
+    @staticmethod
+    async def _lost(pool: asyncpg.Pool, conn: asyncpg.Connection, exc: BaseException) -> StorageFault:
+        """The connection is gone or unusable (a terminated backend, a broken socket): drop it, and
+        have the pool replace the others on their next use too (a server restart or an operator's
+        pg_terminate_backend rarely ends just one)."""
+        _drop(conn)
+        await pool.expire_connections()
+        return StorageFault("connection-lost", _describe(exc), retryable=True)
+
+
+def _drop(conn: asyncpg.Connection) -> None:
+    """Close a broken connection at once (the pool may have detached it already)."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]

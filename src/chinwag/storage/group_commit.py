@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Generic, TypeVar
+
+from chinwag.storage.faults import monitor
 
 T = TypeVar("T")
 
@@ -41,6 +44,7 @@ class GroupCommit(Generic[T]):
         self.lock = asyncio.Lock()
         self._batch: asyncio.Future[None] | None = None  # the open batch's outcome
         self._flushing: asyncio.Task[None] | None = None
+        self._batch_wrote = False  # a request of the open batch changed rows and kept them
         self._syncer = ThreadPoolExecutor(1, thread_name_prefix="chinwag-commit")
 
     def transaction(self) -> _Transaction[T]:
@@ -70,6 +74,14 @@ class GroupCommit(Generic[T]):
                     raise
             else:
                 batch.set_result(None)
+                if self._batch_wrote:
+                    monitor.write_committed()  # a fault (disk full, ...) is over, if there was one
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the open batch (the caller's, inside `transaction()`) has committed;
+        never if it fails. The webhook outbox wakes its dispatcher this way."""
+        if self._batch is not None:
+            self._batch.add_done_callback(lambda f: None if f.cancelled() or f.exception() else callback())
 
     async def close(self) -> None:
         """Commit what is open, then close the connection."""
@@ -98,11 +110,12 @@ class _Transaction(Generic[T]):
     """`async with` one request's transaction: a savepoint in the open batch; on a clean exit,
     waits for the batch's COMMIT. A plain class: a generator context manager costs more per use."""
 
-    __slots__ = ("_batch", "_group")
+    __slots__ = ("_batch", "_changes", "_group")
 
     def __init__(self, group: GroupCommit[T]) -> None:
         self._group = group
         self._batch: asyncio.Future[None] | None = None
+        self._changes = 0
 
     async def __aenter__(self) -> T:
         group = self._group
@@ -110,8 +123,10 @@ class _Transaction(Generic[T]):
         try:
             if group._batch is None:
                 group.conn.execute("BEGIN IMMEDIATE")
+                group._batch_wrote = False
                 group._batch = asyncio.get_running_loop().create_future()
             group.conn.execute("SAVEPOINT request")
+            self._changes = group.conn.total_changes  # rolled-back changes count too: compare on success
         except BaseException:
             group._settle()  # the batch, if any, goes on without this request
             group.lock.release()
@@ -127,6 +142,8 @@ class _Transaction(Generic[T]):
         try:
             if exc_type is None:
                 conn.execute("RELEASE request")
+                if conn.total_changes != self._changes:
+                    group._batch_wrote = True
             elif conn.in_transaction:
                 conn.execute("ROLLBACK TO request")
                 conn.execute("RELEASE request")

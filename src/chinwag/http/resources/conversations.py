@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Protocol
 
 from starlette.responses import Response
@@ -12,6 +13,8 @@ from chinwag.core.pagination import parse_page_request
 from chinwag.domain import conversations
 from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.models import Conversation
+from chinwag.events import payloads
+from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
 from chinwag.http.render import json_response, list_response, no_content
@@ -77,11 +80,50 @@ def _input(form: Params) -> ConversationInput:
     )
 
 
+def _pre_params(service_sid: str, data: ConversationInput, current: Conversation | None) -> hooks.Params:
+    def pick(sent: str | None, now: str | None) -> str | None:
+        return sent if sent is not None else now
+
+    pairs = [
+        ("ConversationSid", current.sid if current else None),
+        ("ChatServiceSid", service_sid),
+        ("MessagingServiceSid", pick(data.messaging_service_sid, current.messaging_service_sid if current else None)),
+        ("FriendlyName", pick(data.friendly_name, current.friendly_name if current else None)),
+        ("UniqueName", pick(data.unique_name, current.unique_name if current else None)),
+        ("Attributes", pick(data.attributes, current.attributes if current else None)),
+        ("State", pick(data.state, current.state if current else None)),
+    ]
+    return [(k, v) for k, v in pairs if v is not None]
+
+
+def _modified(data: ConversationInput, changes: dict[str, str | None]) -> ConversationInput:
+    """A pre-event hook may replace friendly_name (behavior.md §6.3)."""
+    if "friendly_name" in changes:
+        return replace(data, friendly_name=changes["friendly_name"] or "")
+    return data
+
+
 @endpoint
 async def create(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        scope = await ctx.scope(tx)
+        return scope.service_sid, None, _pre_params(scope.service_sid, data, None), None
+
+    data = _modified(data, await hooks.pre_event(ctx, origin, "onConversationAdd", build))
     async with ctx.db.write() as tx:
         conv = await conversations.create(tx, ctx.deps, await ctx.scope(tx), data)
+        await hooks.post_event(
+            ctx,
+            tx,
+            origin,
+            "onConversationAdded",
+            payloads.conversation(conv),
+            service_sid=conv.chat_service_sid,
+            conversation_sid=conv.sid,
+        )
     return json_response(to_wire(conv, ctx.prefix), 201)
 
 
@@ -117,15 +159,54 @@ async def fetch(ctx: Ctx) -> Response:
 @endpoint
 async def update(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("Sid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        return conv.chat_service_sid, conv.sid, _pre_params(conv.chat_service_sid, data, conv), None
+
+    data = _modified(data, await hooks.pre_event(ctx, origin, "onConversationUpdate", build))
     async with ctx.db.write() as tx:
-        conv = await conversations.update(tx, ctx.deps, await ctx.scope(tx), ctx.param("Sid"), ctx.path, data)
+        scope = await ctx.scope(tx)
+        before = await conversations.fetch(tx, scope, ctx.param("Sid"), ctx.path, lock=True) if origin else None
+        conv = await conversations.update(tx, ctx.deps, scope, ctx.param("Sid"), ctx.path, data)
+        if before is not None:
+            where = {"service_sid": conv.chat_service_sid, "conversation_sid": conv.sid}
+            params = payloads.conversation(conv, updated=True)
+            await hooks.post_event(ctx, tx, origin, "onConversationUpdated", params, **where)
+            if before.state != conv.state:
+                state = payloads.state_updated(conv, before.state, "API")
+                await hooks.post_event(ctx, tx, origin, "onConversationStateUpdated", state, **where)
     return json_response(to_wire(conv, ctx.prefix))
 
 
 @endpoint
 async def delete(ctx: Ctx) -> Response:
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("Sid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        return conv.chat_service_sid, conv.sid, payloads.conversation(conv), None
+
+    await hooks.pre_event(ctx, origin, "onConversationRemove", build)
     async with ctx.db.write() as tx:
-        await conversations.delete(tx, await ctx.scope(tx), ctx.param("Sid"), ctx.path)
+        scope = await ctx.scope(tx)
+        conv = await conversations.fetch(tx, scope, ctx.param("Sid"), ctx.path, lock=True) if origin else None
+        if conv is not None:
+            # Written before the conversation goes: the targets configured on it are read now.
+            params = payloads.conversation(conv, removed=ctx.deps.now())
+            await hooks.post_event(
+                ctx,
+                tx,
+                origin,
+                "onConversationRemoved",
+                params,
+                service_sid=conv.chat_service_sid,
+                conversation_sid=conv.sid,
+            )
+        await conversations.delete(tx, scope, ctx.param("Sid"), ctx.path)
     return no_content()
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.core.pagination import parse_page_request
-from chinwag.domain import conversations, messages
+from chinwag.domain import conversations, messages, timers
 from chinwag.domain.messages import MessageInput
-from chinwag.domain.models import Message
+from chinwag.domain.models import Conversation, Message
+from chinwag.events import payloads
+from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
 from chinwag.http.render import json_response, list_response, no_content
@@ -54,12 +58,52 @@ def _input(form: Params) -> MessageInput:
     )
 
 
+def _modified(data: MessageInput, changes: dict[str, str | None]) -> MessageInput:
+    """A pre-event hook's answer replaces body, author, attributes (behavior.md §6.3); the domain
+    validates them as if the caller had sent them."""
+    fields = {name: changes[name] or "" for name in ("body", "author", "attributes") if name in changes}
+    return replace(data, **fields) if fields else data
+
+
+def _pre_params(conv: Conversation, data: MessageInput, current: Message | None) -> hooks.Params:
+    pairs = [
+        ("ConversationSid", conv.sid),
+        ("ChatServiceSid", conv.chat_service_sid),
+        ("MessagingServiceSid", conv.messaging_service_sid),
+        ("MessageSid", current.sid if current else None),
+        ("Index", str(current.index) if current else None),
+        ("Body", data.body if data.body is not None else (current.body if current else None)),
+        ("Author", data.author if data.author is not None else (current.author if current else None)),
+        ("ParticipantSid", current.participant_sid if current else None),
+        ("Attributes", data.attributes if data.attributes is not None else (current.attributes if current else None)),
+    ]
+    return [(k, v) for k, v in pairs if v is not None]
+
+
 @endpoint
 async def create(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
+    origin = ctx.origin()
+    if origin is not None and origin.client_identity is not None:
+        data = replace(data, author=origin.client_identity)  # a client posts as its user
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        return conv.chat_service_sid, conv.sid, _pre_params(conv, data, None), data.body
+
+    data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageAdd", build))
     async with ctx.db.write() as tx:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True)
         message = await messages.post(tx, ctx.deps, conv, data)
+        if origin is not None:
+            where = {"service_sid": conv.chat_service_sid, "conversation_sid": conv.sid}
+            params = payloads.message(message, conv.messaging_service_sid)
+            await hooks.post_event(ctx, tx, origin, "onMessageAdded", params, body=message.body, **where)
+            if conv.state == timers.INACTIVE:  # the message made it active again
+                now = replace(conv, state=timers.ACTIVE, date_updated=message.date_created)
+                state = payloads.state_updated(now, conv.state, "API")
+                await hooks.post_event(ctx, tx, origin, "onConversationStateUpdated", state, **where)
     return json_response(to_wire(message, ctx.prefix), 201)
 
 
@@ -95,17 +139,53 @@ async def fetch(ctx: Ctx) -> Response:
 @endpoint
 async def update(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
+        _own_message(origin, current)
+        return conv.chat_service_sid, conv.sid, _pre_params(conv, data, current), data.body
+
+    data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageUpdate", build))
     async with ctx.db.write() as tx:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
         message = await messages.update(tx, ctx.deps, conv, ctx.param("Sid"), ctx.path, data)
+        params = payloads.message(message, conv.messaging_service_sid, updated=True)
+        await hooks.post_event(
+            ctx, tx, origin, "onMessageUpdated", params, service_sid=conv.chat_service_sid, conversation_sid=conv.sid
+        )
     return json_response(to_wire(message, ctx.prefix))
+
+
+def _own_message(origin: Any, current: Message) -> None:
+    """A client changes or removes only its own messages (docs/decisions.md #73)."""
+    identity = origin.client_identity if origin is not None else None
+    if identity is not None and current.author != identity:
+        raise TwilioError(ErrorCode.CLIENT_NOT_ALLOWED, identity=identity)
 
 
 @endpoint
 async def delete(ctx: Ctx) -> Response:
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
+        _own_message(origin, current)
+        return conv.chat_service_sid, conv.sid, payloads.message(current, conv.messaging_service_sid), None
+
+    await hooks.pre_event(ctx, origin, "onMessageRemove", build)
     async with ctx.db.write() as tx:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True)
+        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
         await messages.delete(tx, conv, ctx.param("Sid"), ctx.path)
+        params = payloads.message(current, conv.messaging_service_sid, removed=ctx.deps.now())
+        await hooks.post_event(
+            ctx, tx, origin, "onMessageRemoved", params, service_sid=conv.chat_service_sid, conversation_sid=conv.sid
+        )
     return no_content()
 
 

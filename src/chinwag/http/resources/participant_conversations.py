@@ -1,4 +1,4 @@
-"""`/v1/ParticipantConversations?Identity=…|Address=…`, both URL forms (behavior.md §5.9)."""
+"""`/v1/ParticipantConversations?Identity=…|Address=…`, both URL forms (Twilio's docs)."""
 
 from __future__ import annotations
 

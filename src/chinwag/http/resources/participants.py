@@ -9,8 +9,10 @@ from starlette.routing import Route
 
 from chinwag.core.pagination import parse_page_request
 from chinwag.domain import conversations, participants
-from chinwag.domain.models import Participant
+from chinwag.domain.models import Conversation, Participant
 from chinwag.domain.participants import ParticipantInput
+from chinwag.events import payloads
+from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
 from chinwag.http.render import json_response, list_response, no_content
@@ -65,13 +67,40 @@ def _input(form: Params) -> ParticipantInput:
     )
 
 
+def _pre_params(conv: Conversation, data: ParticipantInput, current: Participant | None) -> hooks.Params:
+    pairs = [
+        ("ConversationSid", conv.sid),
+        ("ChatServiceSid", conv.chat_service_sid),
+        ("MessagingServiceSid", conv.messaging_service_sid),
+        ("ParticipantSid", current.sid if current else None),
+        ("Identity", current.identity if current else data.identity),
+        ("RoleSid", data.role_sid or (current.role_sid if current else None)),
+        ("Attributes", data.attributes if data.attributes is not None else (current.attributes if current else None)),
+        ("MessagingBinding.Address", data.address or (current.binding_address if current else None)),
+        ("MessagingBinding.ProxyAddress", data.proxy_address or (current.binding_proxy_address if current else None)),
+    ]
+    return [(k, v) for k, v in pairs if v]
+
+
 @endpoint
 async def create(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        return conv.chat_service_sid, conv.sid, _pre_params(conv, data, None), None
+
+    await hooks.pre_event(ctx, origin, "onParticipantAdd", build)
     async with ctx.db.write() as tx:
         scope = await ctx.scope(tx)
         conv = await conversations.fetch(tx, scope, ctx.param("ConversationSid"), ctx.path, lock=True)
         made = await participants.add(tx, ctx.deps, scope, conv, data)
+        params = payloads.participant(made, conv.messaging_service_sid)
+        await hooks.post_event(
+            ctx, tx, origin, "onParticipantAdded", params, service_sid=conv.chat_service_sid, conversation_sid=conv.sid
+        )
     return json_response(to_wire(made, ctx.prefix), 201)
 
 
@@ -106,19 +135,59 @@ async def fetch(ctx: Ctx) -> Response:
 @endpoint
 async def update(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        current = await participants.fetch(tx, conv, ctx.param("Sid"), ctx.path)
+        return conv.chat_service_sid, conv.sid, _pre_params(conv, data, current), None
+
+    await hooks.pre_event(ctx, origin, "onParticipantUpdate", build)
     async with ctx.db.write() as tx:
         scope = await ctx.scope(tx)
         # Locked before the participant, as message writers do: a horizon move recounts unread.
         conv = await conversations.fetch(tx, scope, ctx.param("ConversationSid"), ctx.path, lock=True)
         changed = await participants.update(tx, ctx.deps, scope, conv, ctx.param("Sid"), ctx.path, data)
+        params = payloads.participant(changed, conv.messaging_service_sid, updated=True)
+        await hooks.post_event(
+            ctx,
+            tx,
+            origin,
+            "onParticipantUpdated",
+            params,
+            service_sid=conv.chat_service_sid,
+            conversation_sid=conv.sid,
+        )
     return json_response(to_wire(changed, ctx.prefix))
 
 
 @endpoint
 async def delete(ctx: Ctx) -> Response:
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        await hooks.require_participant(tx, origin, conv)
+        current = await participants.fetch(tx, conv, ctx.param("Sid"), ctx.path)
+        return conv.chat_service_sid, conv.sid, payloads.participant(current, conv.messaging_service_sid), None
+
+    await hooks.pre_event(ctx, origin, "onParticipantRemove", build)
     async with ctx.db.write() as tx:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        current = await participants.fetch(tx, conv, ctx.param("Sid"), ctx.path) if origin else None
         await participants.remove(tx, conv, ctx.param("Sid"), ctx.path)
+        if current is not None:
+            params = payloads.participant(current, conv.messaging_service_sid, removed=ctx.deps.now())
+            await hooks.post_event(
+                ctx,
+                tx,
+                origin,
+                "onParticipantRemoved",
+                params,
+                service_sid=conv.chat_service_sid,
+                conversation_sid=conv.sid,
+            )
     return no_content()
 
 

@@ -12,6 +12,8 @@ from chinwag.core.pagination import parse_page_request
 from chinwag.domain import users
 from chinwag.domain.models import User
 from chinwag.domain.user_record import record_fields
+from chinwag.events import payloads
+from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.render import json_response, list_response, no_content
 from chinwag.http.routing import both, by_method
@@ -33,6 +35,8 @@ def _listed(users_url: str, sid: str, fields: str) -> orjson.Fragment:
 @endpoint
 async def create(ctx: Ctx) -> Response:
     form = await ctx.form()
+    origin = ctx.origin()
+    hooks.forbid_client(origin)  # a chat client cannot create users
     async with ctx.db.write() as tx:
         scope = await ctx.scope(tx)
         user = await users.create(
@@ -43,6 +47,16 @@ async def create(ctx: Ctx) -> Response:
             form.get("FriendlyName"),
             form.get("Attributes"),
             form.get("RoleSid"),
+        )
+        await hooks.post_event(
+            ctx,
+            tx,
+            origin,
+            "onUserAdded",
+            payloads.user(user),
+            service_sid=scope.service_sid,
+            conversation_sid=None,
+            lane_key=user.sid,
         )
     return json_response(to_wire(user, ctx.prefix), 201)
 
@@ -77,6 +91,28 @@ async def fetch(ctx: Ctx) -> Response:
 @endpoint
 async def update(ctx: Ctx) -> Response:
     form = await ctx.form()
+    origin = ctx.origin()
+
+    async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
+        scope = await ctx.scope(tx)
+        current = await users.fetch(tx, scope, ctx.param("Sid"), ctx.path)
+        if origin is not None and origin.client_identity != current.identity:
+            hooks.forbid_client(origin)  # a client updates its own user only
+        pairs = [
+            ("ChatServiceSid", scope.service_sid),
+            ("UserSid", current.sid),
+            ("Identity", current.identity),
+            ("RoleSid", form.get("RoleSid") or current.role_sid),
+            ("Attributes", form.get("Attributes") if form.get("Attributes") is not None else current.attributes),
+            (
+                "FriendlyName",
+                form.get("FriendlyName") if form.get("FriendlyName") is not None else current.friendly_name,
+            ),
+            ("DateUpdated", payloads.date(ctx.deps.now())),
+        ]
+        return scope.service_sid, None, [(k, v) for k, v in pairs if v is not None], None
+
+    await hooks.pre_event(ctx, origin, "onUserUpdate", build)
     async with ctx.db.write() as tx:
         scope = await ctx.scope(tx)
         user = await users.update(
@@ -88,6 +124,16 @@ async def update(ctx: Ctx) -> Response:
             friendly_name=form.get("FriendlyName"),
             attributes=form.get("Attributes"),
             role_sid=form.get("RoleSid"),
+        )
+        await hooks.post_event(
+            ctx,
+            tx,
+            origin,
+            "onUserUpdated",
+            payloads.user(user, updated=True),
+            service_sid=scope.service_sid,
+            conversation_sid=None,
+            lane_key=user.sid,
         )
     return json_response(to_wire(user, ctx.prefix))
 

@@ -19,7 +19,15 @@ async def insert(tx: Tx, sid: str, token: str, friendly_name: str | None, now: s
         friendly_name,
         now,
     )
+    await insert_config(tx, sid)
+
+
+async def insert_config(tx: Tx, sid: str) -> None:
     await tx.run("INSERT INTO account_configs (account_sid) VALUES (?)", sid)
+
+
+async def exists(tx: Tx, sid: str) -> bool:
+    return await tx.one("SELECT 1 FROM accounts WHERE sid = ?", sid) is not None
 
 
 async def set_token(tx: Tx, sid: str, token: str) -> None:

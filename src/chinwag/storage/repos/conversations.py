@@ -106,14 +106,34 @@ async def allocate_index(tx: Tx, sid: str) -> int:
     return int(row["allocated"])
 
 
-async def due_inactive(tx: Tx, now: str, limit: int) -> list[Conversation]:
+# Emulator mode (docs/decisions.md #80): an account whose clock was moved is swept on its own clock
+# (`account_sid`), and the server-wide sweep leaves it out (`skip_clocked`).
+_ONE_ACCOUNT = " AND account_sid = ?"
+_NOT_CLOCKED = " AND account_sid NOT IN (SELECT account_sid FROM emulator_clocks)"
+
+
+async def _due(
+    tx: Tx, column: str, now: str, limit: int, account_sid: str | None, skip_clocked: bool
+) -> list[Conversation]:
     # Locked and re-checked: a message that pushed the deadline meanwhile takes the row out.
-    sql = f"{_SELECT} WHERE date_inactive <= ? ORDER BY date_inactive LIMIT ?" + for_update(tx.engine)
-    rows = await tx.all(sql, now, limit)
+    where, args = f"{column} <= ?", [now]
+    if account_sid is not None:
+        where += _ONE_ACCOUNT
+        args.append(account_sid)
+    if skip_clocked:
+        where += _NOT_CLOCKED
+    sql = f"{_SELECT} WHERE {where} ORDER BY {column} LIMIT ?" + for_update(tx.engine)
+    rows = await tx.all(sql, *args, limit)
     return [from_row(r) for r in rows]
 
 
-async def due_closed(tx: Tx, now: str, limit: int) -> list[Conversation]:
-    sql = f"{_SELECT} WHERE date_closed <= ? ORDER BY date_closed LIMIT ?" + for_update(tx.engine)
-    rows = await tx.all(sql, now, limit)
-    return [from_row(r) for r in rows]
+async def due_inactive(
+    tx: Tx, now: str, limit: int, account_sid: str | None = None, skip_clocked: bool = False
+) -> list[Conversation]:
+    return await _due(tx, "date_inactive", now, limit, account_sid, skip_clocked)
+
+
+async def due_closed(
+    tx: Tx, now: str, limit: int, account_sid: str | None = None, skip_clocked: bool = False
+) -> list[Conversation]:
+    return await _due(tx, "date_closed", now, limit, account_sid, skip_clocked)

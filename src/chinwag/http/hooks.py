@@ -1,0 +1,77 @@
+"""What handlers call around their write for webhooks (chinwag/events): client-action checks,
+pre-events before the write transaction, post-events inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.domain.models import Conversation
+from chinwag.events import Origin
+from chinwag.http.context import Ctx
+from chinwag.storage.db import Tx
+from chinwag.storage.repos import participants as participant_repo
+
+Params = list[tuple[str, str]]
+# Read in the pre-event's read transaction: (service SID, conversation SID or None, params, body).
+Build = Callable[[Tx], Awaitable[tuple[str, str | None, Params, str | None]]]
+
+
+async def require_participant(tx: Tx, origin: Origin | None, conv: Conversation) -> None:
+    """A client (X-Chinwag-Client-Identity) acts only where its user is a participant, as its
+    chat client could (docs/decisions.md #73); REST with account credentials may do anything."""
+    identity = origin.client_identity if origin is not None else None
+    if identity is None:
+        return
+    if await participant_repo.sid_by_identity(tx, conv.sid, identity) is None:
+        raise TwilioError(ErrorCode.CLIENT_NOT_PARTICIPANT, identity=identity)
+
+
+def forbid_client(origin: Origin | None) -> None:
+    """An action no chat client can take."""
+    if origin is not None and origin.client_identity is not None:
+        raise TwilioError(ErrorCode.CLIENT_NOT_ALLOWED, identity=origin.client_identity)
+
+
+async def pre_event(ctx: Ctx, origin: Origin | None, event_type: str, build: Build) -> dict[str, str | None]:
+    """Client actions only: read what the hook needs (and check the client may act), then call the
+    pre-event hooks with no transaction open. Their modifications; TwilioError on a veto."""
+    if origin is None or not origin.fires_pre:
+        return {}
+    async with ctx.db.read() as tx:
+        service_sid, conversation_sid, params, body = await build(tx)
+        plan = await ctx.events.plan_pre(
+            tx,
+            origin,
+            event_type,
+            account_sid=ctx.account_sid,
+            service_sid=service_sid,
+            conversation_sid=conversation_sid,
+            body=body,
+        )
+    return await ctx.events.run_pre(plan, params)
+
+
+async def post_event(
+    ctx: Ctx,
+    tx: Tx,
+    origin: Origin | None,
+    event_type: str,
+    params: Params,
+    *,
+    service_sid: str,
+    conversation_sid: str | None,
+    lane_key: str | None = None,
+    body: str | None = None,
+) -> None:
+    await ctx.events.emit(
+        tx,
+        origin,
+        event_type,
+        params,
+        account_sid=ctx.account_sid,
+        service_sid=service_sid,
+        conversation_sid=conversation_sid,
+        lane_key=lane_key,
+        body=body,
+    )

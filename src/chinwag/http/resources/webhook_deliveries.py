@@ -1,0 +1,123 @@
+"""`/_chinwag/v1/WebhookDeliveries`: the webhook delivery log (chinwag's own API, not Twilio's).
+
+Every outbox row of the account, newest first: what was sent where, how it went. Available in
+every mode (not emulator-only), with the account's credentials. `…/{Sid}/Replay` sends the same
+event again, with the same idempotency token, after the lane's pending deliveries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chinwag.core.clock import iso
+from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.core.pagination import parse_page_request
+from chinwag.events.emit import new_sid
+from chinwag.http.context import Ctx, endpoint
+from chinwag.http.forms import Params
+from chinwag.http.render import json_response, list_response
+from chinwag.storage.repos import outbox
+from chinwag.storage.repos.outbox import Delivery, Filters
+
+BASE = "/_chinwag/v1/WebhookDeliveries"
+STATUSES = (outbox.PENDING, outbox.DELIVERED, outbox.FAILED)
+
+
+def to_wire(d: Delivery) -> dict[str, Any]:
+    return {
+        "sid": d.sid,
+        "event_type": d.event_type,
+        "conversation_sid": d.conversation_sid,
+        "url": d.url,
+        "method": d.method,
+        "status": d.status,
+        "attempts": d.attempts,
+        "request_params": dict(orjson.loads(d.params)),
+        "response_status": d.response_status,
+        "response_body": d.response_body,
+        "error": d.error,
+        "date_created": d.date_created,
+        "date_updated": d.date_updated,
+    }
+
+
+def parse_filters(query: Params) -> tuple[Filters, list[tuple[str, str]]]:
+    """The list's filters (EventType, Status, ConversationSid) and their echo for page URLs; one
+    place, so a long-poll variant of the list can reuse it."""
+    status = query.get("Status") or None
+    if status is not None and status not in STATUSES:
+        raise TwilioError(ErrorCode.DELIVERY_STATUS_INVALID, value=status)
+    found = Filters(
+        event_type=query.get("EventType") or None,
+        status=status,
+        conversation_sid=query.get("ConversationSid") or None,
+    )
+    return found, query.encoded("EventType", "Status", "ConversationSid")
+
+
+@endpoint
+async def read(ctx: Ctx) -> Response:
+    query = ctx.query()
+    filters, echoed = parse_filters(query)
+    list_id = f"deliveries:{ctx.account_sid}:{echoed}"
+    req = parse_page_request(query, list_id)
+    async with ctx.db.read() as tx:
+        page = await outbox.page(tx, ctx.account_sid, filters, req)
+    return list_response(
+        url=ctx.list_url,
+        key="deliveries",
+        records=[to_wire(d) for d in page.items],
+        page=page,
+        req=req,
+        list_id=list_id,
+        filters=echoed,
+    )
+
+
+@endpoint
+async def fetch(ctx: Ctx) -> Response:
+    async with ctx.db.read() as tx:
+        found = await outbox.get(tx, ctx.account_sid, ctx.param("Sid"))
+    if found is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
+    return json_response(to_wire(found))
+
+
+@endpoint
+async def replay(ctx: Ctx) -> Response:
+    now = ctx.deps.clock.now()
+    async with ctx.db.write() as tx:
+        found = await outbox.get(tx, ctx.account_sid, ctx.param("Sid"))
+        if found is None:
+            raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
+        again = outbox.NewDelivery(
+            sid=new_sid(),
+            account_sid=found.account_sid,
+            conversation_sid=found.conversation_sid,
+            lane=found.lane,
+            event_type=found.event_type,
+            url=found.url,
+            method=found.method,
+            params=found.params,
+            token=found.token,
+            now=now,
+            date=iso(now),
+        )
+        await outbox.enqueue(tx, again)
+        await outbox.notify(tx)
+        ctx.events.after_commit_wake()
+        made = await outbox.get(tx, ctx.account_sid, again.sid)
+    assert made is not None
+    return json_response(to_wire(made), 201)
+
+
+def routes() -> list[Route]:
+    return [
+        Route(BASE, read, methods=["GET"]),
+        Route(BASE + "/{Sid}", fetch, methods=["GET"]),
+        Route(BASE + "/{Sid}/Replay", replay, methods=["POST"]),
+    ]
