@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from chinwag.console import session
+from chinwag.console import activity, session
 from chinwag.core.errors import TwilioError
 from chinwag.core.pagination import PageRequest
 from chinwag.domain import (
@@ -29,6 +29,7 @@ from chinwag.domain import (
 from chinwag.domain.models import Page, Scope
 from chinwag.http.context import AppState
 from chinwag.http.forms import Params
+from chinwag.storage.repos.outbox import Filters
 
 BASE = "/_chinwag/console"
 PAGE_SIZE = 50
@@ -189,6 +190,56 @@ async def conversation_page(request: Request, state: AppState, account_sid: str)
     )
 
 
+async def requests_page(request: Request, state: AppState, account_sid: str) -> Response:
+    """The request journal (emulator mode), newest first, with each 4xx's hint."""
+    q = request.query_params
+    method = (q.get("method") or "").upper() or None
+    status_text = q.get("status") or ""
+    if status_text and not (status_text.isdigit() and len(status_text) == 3):
+        raise _NotFound
+    path = q.get("path") or None
+    rows: list[dict[str, Any]] = []
+    older = False
+    if activity.journal_kept(state):
+        rows, older = await activity.requests(
+            state, account_sid, _key(request, "before"), method, int(status_text) if status_text else None, path
+        )
+    kept = {k: v for k, v in q.items() if k != "before" and v}
+    return _render(
+        "requests.html",
+        account_sid=account_sid,
+        kept=activity.journal_kept(state),
+        rows=rows,
+        filters={"method": method or "", "status": status_text, "path": path or ""},
+        older=request.url.path + "?" + urlencode({**kept, "before": rows[-1]["id"]}) if older and rows else None,
+    )
+
+
+async def deliveries_page(request: Request, state: AppState, account_sid: str) -> Response:
+    """The webhook delivery log: what was sent where and how it went, each with a replay button."""
+    q = request.query_params
+    status = q.get("status") or None
+    if status is not None and status not in ("pending", "delivered", "failed"):
+        raise _NotFound
+    filters = Filters(event_type=q.get("event_type") or None, status=status)
+    page = await activity.deliveries(state, account_sid, filters, _page_request(request))
+    return _render(
+        "deliveries.html",
+        account_sid=account_sid,
+        deliveries=page.items,
+        filters={"event_type": filters.event_type or "", "status": status or ""},
+        params_of=lambda d: orjson.loads(d.params),
+        pager=_pager(request, page),
+    )
+
+
+async def replay(request: Request, state: AppState, account_sid: str) -> Response:
+    made = await activity.replay(state, account_sid, request.path_params["Sid"])
+    if made is None:
+        raise _NotFound
+    return RedirectResponse(f"{BASE}/deliveries?replayed={made.sid}", status_code=303)
+
+
 async def signin(request: Request) -> Response:
     state: AppState = request.app.state.chinwag
     form = Params.parse(await request.body())
@@ -235,6 +286,9 @@ def routes() -> list[Route]:
         Route(BASE + "/signin", signin, methods=["POST"]),
         Route(BASE + "/signout", signout, methods=["POST"]),
         Route(BASE + "/static/{name}", static, methods=["GET"]),
+        Route(BASE + "/requests", _signed_in(requests_page), methods=["GET"]),
+        Route(BASE + "/deliveries", _signed_in(deliveries_page), methods=["GET"]),
+        Route(BASE + "/deliveries/{Sid}/replay", _signed_in(replay), methods=["POST"]),
         Route(services + "/users", _signed_in(users_page), methods=["GET"]),
         Route(services + "/users/{UserSid}", _signed_in(user_page), methods=["GET"]),
         Route(services + "/conversations", _signed_in(conversations_page), methods=["GET"]),
