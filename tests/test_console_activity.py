@@ -35,7 +35,7 @@ def test_the_request_journal_shows_each_request_with_its_hint(hooked: Hooked) ->
         assert page.status_code == 200
         text = html.unescape(page.text)
         assert "GET /v1/Users/alcie" in text and "POST /v1/Users" in text
-        hint = re.search(r'<div class="hint-text">(.*?)</div>', page.text, re.S)
+        hint = re.search(r'<div class="hint-text"><strong>Hint:</strong>(.*?)</div>', page.text, re.S)
         assert hint is not None and "alice" in html.unescape(hint.group(1)), page.text[-3000:]
         only_404 = html.unescape(console.get(CONSOLE + "requests", params={"status": "404"}).text)
         assert "GET /v1/Users/alcie" in only_404 and "POST /v1/Users" not in only_404
