@@ -128,6 +128,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument(
+        "--emit-only", action="store_true", help="posting ratio only, with no delivery in the server (the outbox cost)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="chinwag-webhook-bench-"))
     db = f"sqlite:///{work / 'bench.db'}"
@@ -139,7 +142,7 @@ def main() -> int:
         stack.enter_context(serving(rcmd, python_env(), work / "receiver.log", receiver + "/stats"))
 
         # 1. posting with and without a post-event hook
-        cmd, env, base = chinwag(db, work / "a.log")
+        cmd, env, base = chinwag(db, work / "a.log", dispatch=not args.emit_only)
         stack.enter_context(serving(cmd, env, work / "chinwag-a.log", base + "/health"))
         client = stack.enter_context(httpx.Client(base_url=base, auth=(SID, TOKEN), timeout=60))
         pairs = setup(client)
@@ -153,7 +156,8 @@ def main() -> int:
                 set_hook(client, receiver + "/hook" if side == "with" else "")
                 wrk(base, requests, 1)  # warm-up
                 rates[side].append(wrk(base, requests, args.duration))
-                drain(client)
+                if not args.emit_only:
+                    drain(client)
         without, with_hook = statistics.mean(rates["without"]), statistics.mean(rates["with"])
         results["post-message-hooked"] = {
             "without_rps": round(without),
@@ -164,6 +168,9 @@ def main() -> int:
         print(f"post-message: without hook {without:,.0f}/s, with hook {with_hook:,.0f}/s, "
               f"ratio {with_hook / without:.2f} (target >= 0.8)", flush=True)  # fmt: skip
 
+        if args.emit_only:
+            print(json.dumps(results))
+            return 0
         # 3. commit-to-delivery latency (hook on)
         set_hook(client, receiver + "/hook")
         acked = asyncio.run(post_many(base, pairs, 2000, 8))

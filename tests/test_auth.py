@@ -39,13 +39,18 @@ def test_no_credentials(running: Running) -> None:
 def test_wrong_credentials(running: Running, account: Account) -> None:
     url = running.url + "/v1/Users"
     other_sid = "AC" + "e" * 32
+    # A username that could name a credential (an account or key SID) with the wrong secret: "invalid
+    # credentials", the same whether the SID exists or not (docs/decisions.md #100).
     for auth in (
         (account.sid, "0" * 32),  # wrong token
         (account.sid, ""),  # empty token
         (other_sid, account.token),  # unknown account
         (account.sid.upper(), account.token),  # SIDs are exact
-        ("not-an-account", account.token),
+        ("SK" + "0" * 32, account.token),  # unknown key
     ):
+        assert_401(httpx.get(url, auth=auth), "Authentication Error - invalid credentials")
+    # A username that is no SID at all: "invalid username".
+    for auth in (("not-an-account", account.token), (account.sid + "x", account.token), ("IS" + "0" * 32, "x")):
         assert_401(httpx.get(url, auth=auth), "Authentication Error - invalid username")
 
 
@@ -90,10 +95,10 @@ def test_a_token_works_only_for_its_own_account(running: Running, account: Accou
     sid, token = bootstrap.create_account(running.database_url)
     assert httpx.get(running.url + "/v1/Users", auth=(sid, token)).status_code == 200
     assert_401(
-        httpx.get(running.url + "/v1/Users", auth=(sid, account.token)), "Authentication Error - invalid username"
+        httpx.get(running.url + "/v1/Users", auth=(sid, account.token)), "Authentication Error - invalid credentials"
     )
     assert_401(
-        httpx.get(running.url + "/v1/Users", auth=(account.sid, token)), "Authentication Error - invalid username"
+        httpx.get(running.url + "/v1/Users", auth=(account.sid, token)), "Authentication Error - invalid credentials"
     )
 
 

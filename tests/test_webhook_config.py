@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -201,3 +202,37 @@ def test_configured_through_the_api_resolves_in_targets_for(twilio: V1, running:
         HookTarget("https://svc.example/pre", "POST", frozenset({"onMessageAdd"}), "webhook"),
     )
     assert service_targets.post == ()
+
+
+def test_concurrent_partial_updates_are_all_kept(multi_running: Running) -> None:
+    """Each update sends one field; two processes apply them at once. None may be lost (the row is
+    locked before it is read), whatever the interleaving."""
+    sid, token = bootstrap.create_account(multi_running.database_url)
+    account = Account(sid, token)
+    service = make_client(multi_running.url, account).conversations.v1.services.create(friendly_name="race")
+    fields = [
+        {"PreWebhookUrl": "https://race.example/pre"},
+        {"PostWebhookUrl": "https://race.example/post"},
+        {"Filters": "onMessageAdded"},
+        {"Method": "GET"},
+    ]
+    for path in ("/v1/Configuration/Webhooks", f"/v1/Services/{service.sid}/Configuration/Webhooks"):
+        for _ in range(6):
+            with httpx.Client(base_url=multi_running.url, auth=(sid, token)) as reset:
+                cleared = {"PreWebhookUrl": "", "PostWebhookUrl": "", "Filters": "", "Method": "POST"}
+                assert reset.post(path, data=cleared).status_code == 200
+
+            def send(data: dict[str, str], path: str = path) -> int:
+                with httpx.Client(base_url=multi_running.url, auth=(sid, token), timeout=30) as own:
+                    return own.post(path, data=data).status_code
+
+            with ThreadPoolExecutor(4) as pool:
+                assert list(pool.map(send, fields)) == [200] * 4
+            with httpx.Client(base_url=multi_running.url, auth=(sid, token)) as check:
+                body = check.get(path).json()
+            assert (body["pre_webhook_url"], body["post_webhook_url"], body["filters"], body["method"]) == (
+                "https://race.example/pre",
+                "https://race.example/post",
+                ["onMessageAdded"],
+                "GET",
+            )

@@ -23,7 +23,9 @@ from chinwag.http.openapi import routes as openapi_routes
 from chinwag.http.render import json_response
 from chinwag.http.resources import (
     configuration,
+    conversation_with_participants,
     conversations,
+    keys,
     messages,
     participant_conversations,
     participants,
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     @asynccontextmanager
     async def lifespan(_: App) -> AsyncIterator[None]:
         await db.start()
+        await state.auth.start()
         timer_task.start()
         if settings.webhook_dispatch:
             events.start()
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             await timer_task.stop()
             if emulator is not None:
                 await emulator.close()
+            await state.auth.stop()
             await db.close()
 
     routes = [
@@ -100,6 +104,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *participant_conversations.routes(),
         *webhook_deliveries.routes(),
         *webhook_resources.routes(),
+        *keys.routes(),
+        *conversation_with_participants.routes(),
     ]
     if emulator is not None:  # outside emulator mode /_chinwag/v1/… does not exist (404)
         routes += emulator.routes()

@@ -64,3 +64,20 @@ def list_accounts(url: str) -> list[tuple[str, str, str]]:
         return await accounts.list_all(tx)
 
     return asyncio.run(_with_db(url, work))
+
+
+def create_key(url: str, account_sid: str, friendly_name: str | None) -> tuple[str, str]:
+    """A new API key of the account; returns (key SID, secret). ValueError when the account is not
+    in the database."""
+    from chinwag.domain import api_keys
+
+    migrate.upgrade(url)
+
+    async def work(tx: Tx) -> tuple[str, str]:
+        try:
+            key, secret = await api_keys.create(tx, _deps(), account_sid, friendly_name)
+        except api_keys.UnknownAccount:
+            raise ValueError(f"no account {account_sid} in this database") from None
+        return key.sid, secret
+
+    return asyncio.run(_with_db(url, work))

@@ -1,4 +1,4 @@
-"""The `chinwag` command: `serve`, `migrate`, `accounts create`, `accounts list`.
+"""The `chinwag` command: `serve`, `migrate`, `accounts create`, `accounts list`, `keys create`.
 
 `chinwag serve --host H --port P --database URL` is a contract that outside scripts rely on.
 Arguments are checked before anything touches the database (docs/decisions.md #90).
@@ -351,3 +351,26 @@ def snapshot_import(database: str, account_sid: str, file: str) -> None:
     token = os.environ.get("CHINWAG_AUTH_TOKEN") or None
     created = _with_database(lambda: offline.import_snapshot(database, account_sid, token, raw))
     click.echo(f"{'created ' if created else ''}{account_sid}: snapshot imported", err=True)
+
+
+@main.group()
+def keys() -> None:
+    """API keys (SK…): Basic credentials of an account, and the secret that signs its access tokens."""
+
+
+@keys.command("create")
+@_database_option
+@click.option("--account", "account", required=True, help="the account SID (AC…) the key belongs to")
+@click.option("--friendly-name", "friendly_name", default=None, help="a name for the key (up to 64 characters)")
+def keys_create(database: str, account: str, friendly_name: str | None) -> None:
+    """Create an API key; prints its SID and secret (the secret is shown this once)."""
+    from chinwag import bootstrap
+    from chinwag.core.errors import TwilioError
+
+    if not looks_like(account, SidPrefix.ACCOUNT):
+        raise click.ClickException(f"--account must be AC and 32 hex digits, not {account!r}")
+    try:
+        sid, secret = _with_database(lambda: bootstrap.create_key(database, account, friendly_name))
+    except TwilioError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{sid} {secret}")

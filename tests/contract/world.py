@@ -14,6 +14,7 @@ collection without one is tried with an empty body.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -44,6 +45,10 @@ RECIPES: dict[str, Recipe] = {
         "Configuration.Url": "https://hooks.example/contract",
         "Configuration.Method": "post",
         "Configuration.Filters": ["onMessageAdded"],
+    },
+    "ConversationWithParticipants": lambda: {
+        "FriendlyName": _unique("contract conversation"),
+        "Participant": [json.dumps({"identity": _unique("contract-member")})],
     },
 }
 

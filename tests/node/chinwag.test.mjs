@@ -207,3 +207,26 @@ describe("user conversations", () => {
     await rejects(v1.users(user.sid).userConversations(conversations[0]).fetch(), 404, 20404);
   });
 });
+
+describe("API keys (the 2010 Keys resource)", () => {
+  test("a key made through client.api authenticates as its account, until deleted", async () => {
+    const admin = twilio(accountSid, authToken);
+    admin.api.baseUrl = url;
+    const keys = admin.api.v2010.accounts(accountSid);
+    const key = await keys.newKeys.create({ friendlyName: `node-${run}` });
+    assert.match(key.sid, /^SK[0-9a-f]{32}$/);
+    assert.ok(key.secret);
+    const fetched = await keys.keys(key.sid).fetch();
+    assert.equal(fetched.friendlyName, `node-${run}`);
+    assert.equal(fetched.secret, undefined);
+    assert.ok((await keys.keys.list()).some((k) => k.sid === key.sid));
+
+    const keyed = twilio(key.sid, key.secret, { accountSid });
+    keyed.conversations.baseUrl = url;
+    const user = await keyed.conversations.v1.users.create({ identity: `keyed-${run}` });
+    assert.equal(user.accountSid, accountSid);
+
+    assert.equal(await keys.keys(key.sid).remove(), true);
+    await rejects(keyed.conversations.v1.users(user.sid).fetch(), 401, 20003);
+  });
+});

@@ -21,10 +21,12 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Routes of this server that are not part of Twilio's API.
 OWN_PATHS = frozenset({"/health", "/openapi.json"})
 OWN_PREFIX = "/_chinwag/"  # chinwag's own API (emulator mode and friends)
+# Other Twilio APIs served beside Conversations v1 (the 2010 API's Keys resource): not in this spec.
+OTHER_API_PREFIXES = ("/2010-04-01/",)
 
 
 def _own(path: str) -> bool:
-    return path in OWN_PATHS or path.startswith(OWN_PREFIX)
+    return path in OWN_PATHS or path.startswith(OWN_PREFIX) or path.startswith(OTHER_API_PREFIXES)
 
 
 _PARAM = re.compile(r"\{[^}]*\}")

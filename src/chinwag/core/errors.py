@@ -97,6 +97,13 @@ class ErrorCode(Enum):
         400,
         "Invalid value for Configuration.Filters: {name!r} is not a post-event of a conversation",
     )
+    # API keys and authentication (docs/decisions.md #100, #103).
+    AUTH_WRONG_SECRET = (20003, 401, "Authentication Error - invalid credentials")
+    KEYS_NEED_AUTH_TOKEN = (
+        20003,
+        403,
+        "Authentication Error - API keys cannot manage API keys; use the account SID and auth token",
+    )
 
     @property
     def code(self) -> int:

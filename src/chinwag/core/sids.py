@@ -21,6 +21,7 @@ class SidPrefix(StrEnum):
     CONTENT = "HX"  # Content API templates (a message's ContentSid)
     MEDIA = "ME"  # a message's MediaSid (media are not stored; the SID is checked for shape)
     STUDIO_FLOW = "FW"  # a conversation webhook's Configuration.FlowSid
+    API_KEY = "SK"  # API keys (the 2010 Keys resource)
 
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")

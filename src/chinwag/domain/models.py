@@ -155,3 +155,16 @@ class Membership:
 
     participant: Participant
     conversation: Conversation
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key (SK…) of the 2010 Keys resource; its secret is never part of it (only of the
+    answer to its creation)."""
+
+    seq: int
+    sid: str
+    account_sid: str
+    friendly_name: str | None
+    date_created: str
+    date_updated: str

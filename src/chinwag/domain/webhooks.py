@@ -108,11 +108,13 @@ def default_config(account_sid: str, service_sid: str | None) -> WebhookConfig:
     return WebhookConfig(account_sid, service_sid, "POST", (), None, None, "webhook")
 
 
-async def fetch_config(tx: Tx, account_sid: str, service_sid: str | None) -> WebhookConfig:
+async def fetch_config(tx: Tx, account_sid: str, service_sid: str | None, *, lock: bool = False) -> WebhookConfig:
+    """`lock` (an update): the row is made if missing and locked, so concurrent partial updates
+    apply one after the other and none is lost."""
     if service_sid is None:
-        found = await repo.account_config(tx, account_sid)
+        found = await repo.account_config(tx, account_sid, lock=lock)
     else:
-        found = await repo.service_config(tx, account_sid, service_sid)
+        found = await repo.service_config(tx, account_sid, service_sid, lock=lock)
     return found or default_config(account_sid, service_sid)
 
 
@@ -128,7 +130,7 @@ class ConfigInput:
 
 
 async def update_config(tx: Tx, account_sid: str, service_sid: str | None, data: ConfigInput) -> WebhookConfig:
-    cfg = await fetch_config(tx, account_sid, service_sid)
+    cfg = await fetch_config(tx, account_sid, service_sid, lock=True)
     changes: dict[str, object] = {
         "pre_webhook_url": _optional_url(data.pre_webhook_url, cfg.pre_webhook_url, "PreWebhookUrl"),
         "post_webhook_url": _optional_url(data.post_webhook_url, cfg.post_webhook_url, "PostWebhookUrl"),
@@ -232,8 +234,8 @@ async def create(
     return await repo.insert(tx, hook)
 
 
-async def fetch(tx: Tx, conv: Conversation, sid: str, path: str) -> ConversationWebhook:
-    hook = await repo.get(tx, conv.sid, sid)
+async def fetch(tx: Tx, conv: Conversation, sid: str, path: str, *, lock: bool = False) -> ConversationWebhook:
+    hook = await repo.get(tx, conv.sid, sid, lock=lock)
     if hook is None:
         raise TwilioError(ErrorCode.NOT_FOUND, path=path)
     return hook
@@ -242,7 +244,7 @@ async def fetch(tx: Tx, conv: Conversation, sid: str, path: str) -> Conversation
 async def update(
     tx: Tx, deps: Deps, conv: Conversation, sid: str, path: str, data: WebhookInput
 ) -> ConversationWebhook:
-    hook = await fetch(tx, conv, sid, path)
+    hook = await fetch(tx, conv, sid, path, lock=True)  # concurrent updates take turns
     # `Target` is not an update parameter (docs/decisions.md #63); ReplayAfter neither.
     changed = _apply(hook, replace(data, target=None, replay_after=None))
     return await repo.update(tx, replace(changed, date_updated=deps.now()))

@@ -6,7 +6,9 @@ fetch that was over a third of the server's time (bench/README.md). Here the rou
 same Starlette `Route` declarations (so the coverage matrix and `/openapi.json` read them as
 before), endpoints still take Starlette's `Request` and return its `Response`, and dispatch is a
 walk down a tree of the templates' segments: a literal, or `*` for a `{param}` that fills a whole
-segment (the only kind of parameter Twilio's paths have; anything else is refused at start).
+segment, or a `{param}` followed by a literal suffix (`{Sid}.json`: the 2010 API's paths, where the
+suffix is matched literally and the parameter takes the rest, at least one character). Anything
+else is refused at start.
 
 Routing runs on the raw path (ASGI `raw_path`), split at `/` first and percent-decoded per segment
 after, so `/v1/Users/team%2Fann` is the user `team/ann`, not a path of four segments; `+` stays `+`
@@ -42,6 +44,7 @@ from chinwag.storage.faults import classify, monitor
 log = logging.getLogger("chinwag.http")
 
 _WHOLE_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::str)?\}")
+_SUFFIXED_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::str)?\}([^{}/]+)")
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
@@ -52,7 +55,7 @@ class _Target:
 
     __slots__ = ("endpoint", "methods", "order", "params", "path")
 
-    def __init__(self, order: int, route: Route, params: list[tuple[int, str]]) -> None:
+    def __init__(self, order: int, route: Route, params: list[tuple[int, str, int]]) -> None:
         self.order = order
         self.path = route.path  # the template, for the emulator's hints (emulator/hints.py)
         self.endpoint = route.endpoint
@@ -61,11 +64,12 @@ class _Target:
 
 
 class _Node:
-    __slots__ = ("any", "literal", "targets")
+    __slots__ = ("any", "literal", "suffixed", "targets")
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
         self.any: _Node | None = None
+        self.suffixed: dict[str, _Node] = {}  # `{param}<suffix>` segments, by suffix
         self.targets: list[_Target] = []
 
 
@@ -102,16 +106,24 @@ class App:
 
     def _add(self, order: int, route: Route) -> None:
         node = self._root
-        params: list[tuple[int, str]] = []
+        params: list[tuple[int, str, int]] = []  # (segment, name, length of a literal suffix)
         parts = _segments(route.path)
         for at, part in enumerate(parts):
             if "{" in part or "}" in part:
                 match = _WHOLE_PARAM.fullmatch(part)
+                if match is not None:
+                    params.append((at, match.group(1), 0))
+                    node.any = node.any or _Node()
+                    node = node.any
+                    continue
+                match = _SUFFIXED_PARAM.fullmatch(part)
                 if match is None:
-                    raise ValueError(f"{route.path}: a parameter must fill a whole segment")
-                params.append((at, match.group(1)))
-                node.any = node.any or _Node()
-                node = node.any
+                    raise ValueError(
+                        f"{route.path}: a parameter must fill a whole segment, or lead one before a suffix"
+                    )
+                suffix = match.group(2)
+                params.append((at, match.group(1), len(suffix)))
+                node = node.suffixed.setdefault(suffix, _Node())
             elif part or at == len(parts) - 1:  # a trailing slash is an empty last literal
                 node = node.literal.setdefault(part, _Node())
             else:
@@ -134,6 +146,10 @@ class App:
             self._leaves(child, parts, at + 1, found)
         if node.any is not None:
             self._leaves(node.any, parts, at + 1, found)
+        if node.suffixed:
+            for suffix, next_node in node.suffixed.items():
+                if len(part) > len(suffix) and part.endswith(suffix):
+                    self._leaves(next_node, parts, at + 1, found)
 
     def resolve(self, method: str, path: str) -> tuple[_Target | None, dict[str, str], frozenset[str]]:
         """(the route for this method, its path parameters, every method the path answers)."""
@@ -151,7 +167,11 @@ class App:
                     best = target
         if best is None:
             return None, {}, frozenset(allowed)
-        return best, {name: parts[at] for at, name in best.params}, frozenset(allowed)
+        return (
+            best,
+            {name: parts[at][: len(parts[at]) - cut] if cut else parts[at] for at, name, cut in best.params},
+            frozenset(allowed),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

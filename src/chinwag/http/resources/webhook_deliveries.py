@@ -7,6 +7,9 @@ event again, with the same idempotency token, after the lane's pending deliverie
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from typing import Any
 
 import orjson
@@ -14,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chinwag.core.clock import iso
-from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import parse_page_request
 from chinwag.events.emit import new_sid
 from chinwag.http.context import Ctx, endpoint
@@ -59,12 +62,52 @@ def parse_filters(query: Params) -> tuple[Filters, list[tuple[str, str]]]:
     return found, query.encoded("EventType", "Status", "ConversationSid")
 
 
+MAX_WAIT = 60.0  # seconds a long-poll may hold the request
+POLL_EVERY = 0.05
+
+
+def parse_long_poll(query: Params) -> tuple[float, int] | None:
+    """`Wait=<seconds>&Count=N` (docs/decisions.md #85): None without `Wait`."""
+    wait_text, count_text = query.get("Wait"), query.get("Count")
+    if not wait_text:
+        if count_text:
+            raise invalid("Count needs Wait (the longest time to wait for that many deliveries)")
+        return None
+    try:
+        wait = float(wait_text)
+    except ValueError:
+        raise invalid(f"Invalid value for Wait: {wait_text!r} (seconds, at most {MAX_WAIT:g})") from None
+    if not math.isfinite(wait) or not 0 <= wait <= MAX_WAIT:
+        raise invalid(f"Invalid value for Wait: {wait_text!r} (seconds, at most {MAX_WAIT:g})")
+    count = 1
+    if count_text:
+        if not (count_text.isascii() and count_text.isdigit()) or not 1 <= int(count_text) <= 1000:
+            raise invalid(f"Invalid value for Count: {count_text!r} (1 to 1000)")
+        count = int(count_text)
+    return wait, count
+
+
+async def _wait_for(ctx: Ctx, filters: Filters, wait: float, count: int) -> None:
+    """Until `count` deliveries match the filters, or `wait` seconds passed."""
+    deadline = time.monotonic() + wait
+    while True:
+        async with ctx.db.read() as tx:
+            found = await outbox.count(tx, ctx.account_sid, filters)
+        left = deadline - time.monotonic()
+        if found >= count or left <= 0:
+            return
+        await asyncio.sleep(min(POLL_EVERY, left))
+
+
 @endpoint
 async def read(ctx: Ctx) -> Response:
     query = ctx.query()
     filters, echoed = parse_filters(query)
+    long_poll = parse_long_poll(query)
     list_id = f"deliveries:{ctx.account_sid}:{echoed}"
     req = parse_page_request(query, list_id)
+    if long_poll is not None:
+        await _wait_for(ctx, filters, *long_poll)
     async with ctx.db.read() as tx:
         page = await outbox.page(tx, ctx.account_sid, filters, req)
     return list_response(
