@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -69,14 +70,20 @@ class Served:
 
 
 def start(
-    chinwag: str, tmp: Path, database: str, env: dict[str, str], port: int | None = None, wait: bool = True
+    chinwag: str,
+    tmp: Path,
+    database: str,
+    env: dict[str, str],
+    port: int | None = None,
+    wait: bool = True,
+    args: tuple[str, ...] = (),
 ) -> Served:
     port = port or free_port()
     n = len(list(tmp.glob("serve-*.err")))
     out, err = tmp / f"serve-{n}.out", tmp / f"serve-{n}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [chinwag, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database],
+            [chinwag, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database, *args],
             env=env,
             stdout=stdout,
             stderr=stderr,
@@ -333,3 +340,158 @@ def test_bad_settings_fail_cleanly(
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+# --- The first five minutes (docs/decisions.md #90-#93) ---------------------------------------
+
+
+def test_version(chinwag: str) -> None:
+    from importlib.metadata import version
+
+    result = run(chinwag, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"chinwag, version {version('chinwag')}"
+
+
+def test_help_lists_every_environment_variable_chinwag_reads(chinwag: str, repo_root: Path) -> None:
+    read: set[str] = set()
+    by_plugin: set[str] = set()
+    for source in (repo_root / "src" / "chinwag").rglob("*.py"):
+        text = source.read_text()
+        names = set(re.findall(r"environ(?:\.get)?\(\s*\"(CHINWAG_[A-Z_]+)\"", text))
+        names |= set(re.findall(r"envvar=\"(CHINWAG_[A-Z_]+)\"", text))
+        (by_plugin if source.name == "pytest_plugin.py" else read).update(names)
+    assert {"CHINWAG_DATABASE", "CHINWAG_ACCOUNT_SID", "CHINWAG_EMULATOR"} <= read
+    assert by_plugin == {"CHINWAG_URL"}
+    readme = (repo_root / "README.md").read_text()
+    for args in (["--help"], ["serve", "--help"]):
+        shown = run(chinwag, *args).stdout
+        missing = sorted(name for name in read if name not in shown)
+        assert not missing, f"chinwag {' '.join(args)} does not list {missing}"
+    # The README's table has them all, the pytest plugin's included.
+    assert not sorted(name for name in read | by_plugin if f"`{name}" not in readme)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--port", "99999"], "--port"),
+        (["--port", "0"], "--port"),
+        (["--workers", "0"], "--workers"),
+        (["--workers", "-1"], "--workers"),
+        (["--log-level", "loud"], "--log-level"),
+        (["--public-url", "example.com"], "--public-url"),
+        (["--database", "sqlite:///:memory:", "--workers", "2"], "one worker"),
+    ],
+)
+def test_bad_arguments_are_refused_before_the_database_is_touched(
+    chinwag: str, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    database = tmp_path / "untouched.db"
+    args = ["--database", f"sqlite:///{database}", *args] if "--database" not in args else args
+    if "--port" not in args:
+        args = [*args, "--port", str(free_port())]
+    result = run(chinwag, "serve", *args)
+    assert result.returncode != 0
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Created account" not in result.stderr
+    assert not database.exists()
+
+
+def memory_dirs() -> set[Path]:
+    return set(Path("/dev/shm").glob("chinwag-memory-*")) | set(Path(tempfile.gettempdir()).glob("chinwag-memory-*"))
+
+
+def test_in_memory_database(chinwag: str, tmp_path: Path) -> None:
+    account = new_account()
+    before = memory_dirs()
+    served = start(chinwag, tmp_path, "sqlite:///:memory:", clean_env(account), args=("--emulator",))
+    try:
+        assert len(memory_dirs() - before) == 1
+        client = make_client(served.url, account).conversations.v1
+        assert client.users.create(identity="in-memory").identity == "in-memory"
+        assert client.users("in-memory").fetch().identity == "in-memory"
+        ours = memory_dirs() - before
+    finally:
+        served.stop()
+    # Nothing is left behind, and the next start begins empty.
+    assert not any(path.exists() for path in ours)
+    served = start(chinwag, tmp_path, "sqlite:///:memory:", clean_env(account))
+    try:
+        assert make_client(served.url, account).conversations.v1.users.list() == []
+    finally:
+        served.stop()
+    # Outside `serve` an in-memory database would be gone at once: refused, clearly.
+    listed = run(chinwag, "accounts", "list", "--database", "sqlite:///:memory:")
+    assert listed.returncode != 0 and "in-memory" in listed.stderr and "Traceback" not in listed.stderr
+
+
+ACCESS_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO chinwag\.access: (\S+) (\S+) (\d{3}) (\S+) \d+\.\dms$", re.M
+)
+
+
+def access_lines(served: Served) -> list[tuple[str, ...]]:
+    return [m.groups() for m in ACCESS_LINE.finditer(served.err())]
+
+
+def wait_for_lines(served: Served, count: int) -> list[tuple[str, ...]]:
+    deadline = time.monotonic() + 10
+    while len(lines := access_lines(served)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("args", "logged"),
+    [
+        (("--emulator",), True),
+        (("--emulator", "--no-access-log"), False),
+        ((), False),
+        (("--access-log",), True),
+    ],
+)
+def test_access_log(chinwag: str, tmp_path: Path, args: tuple[str, ...], logged: bool) -> None:
+    account = new_account()
+    served = start(chinwag, tmp_path, f"sqlite:///{tmp_path / 'log.db'}", clean_env(account), args=args)
+    try:
+        client = make_client(served.url, account).conversations.v1
+        client.users.create(identity="alice")
+        missing = httpx.get(served.url + "/v1/Users/alcie", auth=(account.sid, account.token))
+        assert missing.status_code == 404
+        lines = wait_for_lines(served, 3) if logged else access_lines(served)
+    finally:
+        served.stop()
+    if not logged:
+        assert lines == [], served.err()
+        return
+    assert ("POST", "/v1/Users", "201", "-") in lines, served.err()
+    assert ("GET", "/v1/Users/alcie", "404", "20404") in lines, served.err()
+    # Server lines share the format: UTC time and level first.
+    assert re.search(r"^\d{4}-\d\d-\d\dT[\d:.]+Z INFO granian: ", served.err(), re.M), served.err()
+
+
+def test_log_level_warning_hides_info_lines(chinwag: str, tmp_path: Path) -> None:
+    account = new_account()
+    served = start(
+        chinwag,
+        tmp_path,
+        f"sqlite:///{tmp_path / 'quiet.db'}",
+        clean_env(account),
+        args=("--access-log", "--log-level", "warning"),
+    )
+    try:
+        assert works(served.url, account)
+    finally:
+        served.stop()
+    assert access_lines(served) == [] and " INFO " not in served.err(), served.err()
+
+
+def test_a_start_says_how_to_get_the_credentials_again(chinwag: str, tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'again.db'}"
+    served = start(chinwag, tmp_path, database, clean_env())
+    served.stop()
+    assert f"chinwag accounts list --database {database}" in served.err()
+    ((sid, token, _),) = accounts_in(chinwag, database)
+    assert f"CHINWAG_ACCOUNT_SID={sid}" in served.err() and f"CHINWAG_AUTH_TOKEN={token}" in served.err()

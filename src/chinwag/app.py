@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag import simulated_sms
+from chinwag import logs, simulated_sms
 from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
@@ -55,6 +55,7 @@ async def health(_: Request) -> Response:
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, sids: SidFactory | None = None) -> App:
     settings = settings or load_settings()
+    logs.configure(settings.log_level)
     db = open_database(settings.database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
     deps = Deps(server_clock, sids or SidFactory(settings.sid_seed))
@@ -119,6 +120,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     if emulator is not None:  # outside emulator mode /_chinwag/v1/… does not exist (404)
         routes += emulator.routes()
         routes += simulated_sms.routes()
-    app = App(routes, lifespan)
+    if settings.console:  # emulator mode or `--console`; otherwise its paths are 404s
+        from chinwag import console
+
+        routes += console.routes()
+    app = App(routes, lifespan, access_log=settings.access_log)
     app.state.chinwag = state
     return app

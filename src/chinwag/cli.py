@@ -1,24 +1,57 @@
 """The `chinwag` command: `serve`, `migrate`, `accounts create`, `accounts list`, `keys create`.
 
 `chinwag serve --host H --port P --database URL` is a contract that outside scripts rely on.
+Arguments are checked before anything touches the database (docs/decisions.md #90).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
+import shutil
 import socket
 import sqlite3
+import tempfile
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
+from chinwag import logs
 from chinwag.config import DEFAULT_DATABASE
 from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.limits import flood_limits
 
 T = TypeVar("T")
+
+# Every environment variable chinwag reads, for `--help` and the README (keep them in step).
+ENVIRONMENT = """\b
+Environment variables (a flag, where there is one, wins):
+  CHINWAG_DATABASE            --database
+  CHINWAG_ACCOUNT_SID         with CHINWAG_AUTH_TOKEN: make this account exist
+  CHINWAG_AUTH_TOKEN            with this token (both or neither)
+  CHINWAG_EMULATOR=1          --emulator
+  CHINWAG_CONSOLE=1           --console
+  CHINWAG_ACCESS_LOG=1|0      --access-log / --no-access-log
+  CHINWAG_LOG_LEVEL           --log-level
+  CHINWAG_PUBLIC_URL          --public-url
+  CHINWAG_SID_SEED            --sid-seed
+  CHINWAG_WEBHOOK_ALLOW       --webhook-allow
+  CHINWAG_WEBHOOK_DISPATCH=0  this process only writes the webhook outbox
+  CHINWAG_WEBHOOK_POLL        seconds between webhook outbox polls (1)
+  CHINWAG_CLOCK_OFFSET        seconds the server's clock starts ahead
+  CHINWAG_AUTH_CACHE_SECONDS  how long a verified credential is trusted (60)
+  CHINWAG_TIMER_INTERVAL      seconds between conversation timer sweeps (1)
+  CHINWAG_MAX_CONNECTIONS     open connections per worker (10000)
+  CHINWAG_HEADER_TIMEOUT      seconds to send a request head (10)
+  CHINWAG_BODY_TIMEOUT        seconds to send a request body (30)
+  CHINWAG_SQLITE_MAX_PAGE_COUNT  cap on the SQLite file's pages (a full disk, for tests)
+"""
+
+# `sqlite:///:memory:` (or `sqlite://`): a database that lives as long as the server
+# (docs/decisions.md #91).
+MEMORY_URLS = ("sqlite:///:memory:", "sqlite://")
 
 
 def _database_option(fn):  # type: ignore[no-untyped-def]
@@ -32,11 +65,15 @@ def _database_option(fn):  # type: ignore[no-untyped-def]
     )(fn)
 
 
-def _with_database(work: Callable[[], T]) -> T:
+def _with_database(work: Callable[[], T], database: str | None = None) -> T:
     """Start-up database work; a bad URL or a database that cannot be opened is a one-line error."""
     import asyncpg
     import sqlalchemy.exc
 
+    if database is not None and database.split("?")[0] in MEMORY_URLS:
+        raise click.ClickException(
+            "an in-memory database lives only inside `chinwag serve`; give a file (sqlite:///FILE) here"
+        )
     try:
         return work()
     except ValueError as exc:
@@ -78,21 +115,53 @@ def _check_port_free(host: str, port: int) -> None:
             raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
 
 
-@click.group()
+@click.group(epilog=ENVIRONMENT)
+@click.version_option(package_name="chinwag", prog_name="chinwag")
 def main() -> None:
     """chinwag: the Twilio Conversations REST API v1, self-hosted."""
 
 
-@main.command()
+def _memory_database() -> tuple[str, str]:
+    """A fresh SQLite file in memory-backed /dev/shm where there is one (else the temporary
+    directory), removed when the server stops: (its URL, its directory)."""
+    shm = "/dev/shm"
+    parent = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    directory = tempfile.mkdtemp(prefix="chinwag-memory-", dir=parent)
+    return f"sqlite:///{directory}/chinwag.db", directory
+
+
+@main.command(epilog=ENVIRONMENT)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int, help="server processes")
-@click.option("--public-url", default=None, help="base of response URLs when behind a proxy")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="server processes")
+@click.option(
+    "--public-url", default=None, envvar="CHINWAG_PUBLIC_URL", help="base of response URLs when behind a proxy"
+)
 @click.option(
     "--emulator",
     is_flag=True,
     envvar="CHINWAG_EMULATOR",
     help="emulator mode: the control API under /_chinwag/ (reset, snapshots, clock); off, it answers 404",
+)
+@click.option(
+    "--console",
+    is_flag=True,
+    envvar="CHINWAG_CONSOLE",
+    help="the web console at /_chinwag/console/ (always on in emulator mode)",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    "access_log",
+    default=None,
+    envvar="CHINWAG_ACCESS_LOG",
+    help="one line per request on stderr  [default: on in emulator mode]",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(logs.LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+    envvar="CHINWAG_LOG_LEVEL",
 )
 @click.option(
     "--webhook-allow",
@@ -120,6 +189,9 @@ def serve(
     workers: int,
     public_url: str | None,
     emulator: bool,
+    console: bool,
+    access_log: bool | None,
+    log_level: str,
     sid_seed: int | None,
     import_file: str | None,
     database: str,
@@ -131,6 +203,9 @@ def serve(
 
     from chinwag import bootstrap
 
+    logs.configure(log_level)
+    if public_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", public_url):
+        raise click.BadParameter(f"{public_url!r} is not an http(s) URL", param_hint="'--public-url'")
     sid, token = _account_from_env()
     if sid_seed is not None and not emulator:
         raise click.ClickException("--sid-seed needs --emulator")
@@ -138,37 +213,62 @@ def serve(
         raise click.ClickException("--sid-seed needs a single worker (--workers 1): workers would mint the same SIDs")
     if import_file is not None and not emulator:
         raise click.ClickException("--import needs --emulator")
-    _check_port_free(host, port)
-    made = _with_database(lambda: bootstrap.prepare(database, sid, token))
-    if made is not None:
-        click.echo(f"Created account\n  CHINWAG_ACCOUNT_SID={made[0]}\n  CHINWAG_AUTH_TOKEN={made[1]}", err=True)
-    if import_file is not None:
-        _import_at_start(database, sid or (made[0] if made else None), import_file)
-    os.environ["CHINWAG_SID_SEED"] = "" if sid_seed is None else str(sid_seed)
-    os.environ["CHINWAG_DATABASE"] = database
-    if public_url:
-        os.environ["CHINWAG_PUBLIC_URL"] = public_url
-    os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
-    if webhook_allow:
-        os.environ["CHINWAG_WEBHOOK_ALLOW"] = " ".join(webhook_allow)
     from chinwag.events.ssrf import parse_networks
 
     try:
-        parse_networks(os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
+        parse_networks(" ".join(webhook_allow) if webhook_allow else os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
     except ValueError as exc:
         raise click.ClickException(f"--webhook-allow: {exc}") from None
-    click.echo(f"chinwag serving http://{host}:{port} on {database.split('?')[0]}", err=True)
-    limits = flood_limits()
-    Granian(
-        "chinwag.asgi:create",
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        factory=True,
-        log_access=False,
-        **limits.granian_options(),
-    ).serve()
+    _check_port_free(host, port)
+    memory_dir = None
+    shown_database = database.split("?")[0]
+    if shown_database in MEMORY_URLS:
+        if workers != 1:  # docs/decisions.md #91
+            raise click.ClickException("an in-memory database is for one worker: drop --workers or use a file")
+        database, memory_dir = _memory_database()
+    try:
+        made = _with_database(lambda: bootstrap.prepare(database, sid, token))
+        if made is not None:
+            click.echo(f"Created account\n  CHINWAG_ACCOUNT_SID={made[0]}\n  CHINWAG_AUTH_TOKEN={made[1]}", err=True)
+        if import_file is not None:
+            _import_at_start(database, sid or (made[0] if made else None), import_file)
+        os.environ["CHINWAG_SID_SEED"] = "" if sid_seed is None else str(sid_seed)
+        if memory_dir is None:
+            click.echo(f"Credentials again: chinwag accounts list --database {database}", err=True)
+        os.environ["CHINWAG_DATABASE"] = database
+        if public_url:
+            os.environ["CHINWAG_PUBLIC_URL"] = public_url
+        os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
+        if webhook_allow:
+            os.environ["CHINWAG_WEBHOOK_ALLOW"] = " ".join(webhook_allow)
+        os.environ["CHINWAG_CONSOLE"] = "1" if console or emulator else ""
+        os.environ["CHINWAG_ACCESS_LOG"] = "1" if (emulator if access_log is None else access_log) else ""
+        os.environ["CHINWAG_LOG_LEVEL"] = log_level.lower()
+        click.echo(f"chinwag serving http://{host}:{port} on {shown_database}", err=True)
+        limits = flood_limits()
+        if console or emulator:
+            click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
+        Granian(
+            "chinwag.asgi:create",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            factory=True,
+            log_access=False,
+            log_level=_granian_level(log_level),
+            log_dictconfig=logs.granian_config(),
+            **limits.granian_options(),
+        ).serve()
+    finally:
+        if memory_dir is not None:
+            shutil.rmtree(memory_dir, ignore_errors=True)
+
+
+def _granian_level(level: str) -> Any:
+    from granian.log import LogLevels
+
+    return LogLevels(level.lower())
 
 
 @main.command()
@@ -177,7 +277,7 @@ def migrate(database: str) -> None:
     """Apply the schema migrations and exit."""
     from chinwag.storage import migrate as migrations
 
-    _with_database(lambda: migrations.upgrade(database))
+    _with_database(lambda: migrations.upgrade(database), database)
     click.echo("database is at the latest schema", err=True)
 
 
@@ -192,7 +292,7 @@ def accounts_create(database: str) -> None:
     """Create an account with its default service; prints its SID and auth token."""
     from chinwag import bootstrap
 
-    sid, token = _with_database(lambda: bootstrap.create_account(database))
+    sid, token = _with_database(lambda: bootstrap.create_account(database), database)
     click.echo(f"{sid} {token}")
 
 
@@ -202,7 +302,7 @@ def accounts_list(database: str) -> None:
     """Print every account: SID, auth token, date created."""
     from chinwag import bootstrap
 
-    for sid, token, created in _with_database(lambda: bootstrap.list_accounts(database)):
+    for sid, token, created in _with_database(lambda: bootstrap.list_accounts(database), database):
         click.echo(f"{sid} {token} {created}")
 
 

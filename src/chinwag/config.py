@@ -26,6 +26,12 @@ class Settings:
     # Emulator mode (`chinwag serve --emulator`): the control API under /_chinwag/ that only an
     # emulator should have (reset, snapshots, clock, ...); off, those routes answer 404.
     emulator: bool = False
+    # One line per request on stderr (`--access-log`; on by default in emulator mode).
+    access_log: bool = False
+    # debug, info, warning or error (`--log-level`).
+    log_level: str = "info"
+    # The web console at /_chinwag/console/: on in emulator mode, or with `--console`.
+    console: bool = False
     # Seconds a request body may take to arrive in full; past it a 408 (docs/decisions.md #52).
     body_timeout: float = 30.0
     # Webhook deliveries may go to these non-public ranges too (`--webhook-allow CIDR`, comma- or
@@ -48,6 +54,9 @@ def load_settings() -> Settings:
         timer_interval=float(os.environ.get("CHINWAG_TIMER_INTERVAL", "1")),
         clock_offset=float(os.environ.get("CHINWAG_CLOCK_OFFSET", "0")),
         emulator=_flag(os.environ.get("CHINWAG_EMULATOR", "")),
+        access_log=_flag(os.environ.get("CHINWAG_ACCESS_LOG", "")),
+        log_level=os.environ.get("CHINWAG_LOG_LEVEL", "info"),
+        console=_flag(os.environ.get("CHINWAG_CONSOLE", "")) or _flag(os.environ.get("CHINWAG_EMULATOR", "")),
         body_timeout=float(os.environ.get("CHINWAG_BODY_TIMEOUT", "30")),
         webhook_allow=os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""),
         webhook_poll=float(os.environ.get("CHINWAG_WEBHOOK_POLL", "1")),

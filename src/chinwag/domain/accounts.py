@@ -56,3 +56,8 @@ async def check_credentials(tx: Tx, sid: str, token: str) -> bool:
 
 async def list_all(tx: Tx) -> list[tuple[str, str, str]]:
     return await repo.list_all(tx)
+
+
+async def auth_token(tx: Tx, sid: str) -> str | None:
+    """The account's current auth token (the web console signs its session cookie with it)."""
+    return await repo.auth_token(tx, sid)

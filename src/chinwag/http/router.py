@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -37,6 +38,7 @@ from starlette.types import Receive, Scope, Send
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.http.render import error_response
+from chinwag.logs import log_request
 from chinwag.storage.faults import classify, monitor
 
 log = logging.getLogger("chinwag.http")
@@ -92,10 +94,12 @@ def _request_segments(scope: Scope) -> list[str]:
 class App:
     """What `chinwag.asgi:create` hands the server. `routes` and `state` as on a Starlette app."""
 
-    def __init__(self, routes: Sequence[Route], lifespan: Lifespan) -> None:
+    def __init__(self, routes: Sequence[Route], lifespan: Lifespan, *, access_log: bool = False) -> None:
         self.routes = list(routes)
         self.state = State()
         self._lifespan = lifespan
+        # Off, the access log costs one attribute test per request (docs/decisions.md #92).
+        self.access_log = access_log
         self._root = _Node()
         for order, route in enumerate(self.routes):
             self._add(order, route)
@@ -103,7 +107,8 @@ class App:
     def _add(self, order: int, route: Route) -> None:
         node = self._root
         params: list[tuple[int, str, int]] = []  # (segment, name, length of a literal suffix)
-        for at, part in enumerate(_segments(route.path)):
+        parts = _segments(route.path)
+        for at, part in enumerate(parts):
             if "{" in part or "}" in part:
                 match = _WHOLE_PARAM.fullmatch(part)
                 if match is not None:
@@ -119,7 +124,7 @@ class App:
                 suffix = match.group(2)
                 params.append((at, match.group(1), len(suffix)))
                 node = node.suffixed.setdefault(suffix, _Node())
-            elif part:
+            elif part or at == len(parts) - 1:  # a trailing slash is an empty last literal
                 node = node.literal.setdefault(part, _Node())
             else:
                 raise ValueError(f"{route.path}: empty path segment")
@@ -131,7 +136,10 @@ class App:
                 found.append(node)
             return
         part = parts[at]
-        if not part:  # a `{param}` never matches an empty segment, and no literal is empty
+        if not part:  # a `{param}` never matches an empty segment; only a trailing slash's literal does
+            child = node.literal.get("")
+            if child is not None and at == len(parts) - 1:
+                self._leaves(child, parts, at + 1, found)
             return
         child = node.literal.get(part)
         if child is not None:
@@ -174,6 +182,7 @@ class App:
         # websockets: none served; the server closes them.
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter() if self.access_log else 0.0
         scope["app"] = self
         path: str = scope["path"]
         try:
@@ -198,6 +207,8 @@ class App:
                     log.exception("unhandled error on %s %s", scope["method"], path)
                     response = error_response(TwilioError(ErrorCode.INTERNAL))
         await response(scope, receive, send)
+        if self.access_log:
+            log_request(scope, response, started)
 
     async def _run_lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
