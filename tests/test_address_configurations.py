@@ -104,6 +104,9 @@ def test_one_configuration_per_type_and_address(twilio: V1) -> None:
         ({"Type": "sms", "Address": PHONE, "AutoCreation.ConversationServiceSid": "IS123"}, 20001, 400),
         ({"Type": "sms", "Address": PHONE, "AutoCreation.ConversationServiceSid": "IS" + "0" * 32}, 50050, 404),
         ({"Type": "sms", "Address": PHONE, "AutoCreation.WebhookUrl": "ftp://x"}, 20001, 400),
+        # It becomes a conversation webhook's URL (docs/decisions.md #117): checked as one here.
+        ({"Type": "sms", "Address": PHONE, "AutoCreation.WebhookUrl": "https://"}, 20001, 400),
+        ({"Type": "sms", "Address": PHONE, "AutoCreation.WebhookUrl": "https://a b.example/x"}, 20001, 400),
         ({"Type": "sms", "Address": PHONE, "AutoCreation.WebhookMethod": "PUT"}, 20001, 400),
         ({"Type": "sms", "Address": PHONE, "AutoCreation.WebhookFilters": "onEverything"}, 20001, 400),
         ({"Type": "sms", "Address": PHONE, "AutoCreation.StudioFlowSid": "FW1"}, 20001, 400),

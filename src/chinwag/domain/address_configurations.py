@@ -14,7 +14,7 @@ import orjson
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
-from chinwag.domain import validation
+from chinwag.domain import validation, webhooks
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import AddressConfiguration, Page
 from chinwag.storage.db import Tx
@@ -72,7 +72,9 @@ def _retry_count(value: str) -> int:
 def _url(value: str) -> str:
     if len(value) > URL_MAX or not value.lower().startswith(("http://", "https://")):
         raise invalid(f"Invalid value for AutoCreation.WebhookUrl: {value!r} (an http or https URL)")
-    return value
+    # It becomes a conversation webhook's URL on auto-creation (docs/decisions.md #117), so it must
+    # pass that check here, where it is configured, not fail every inbound message later.
+    return webhooks.url(value, "AutoCreation.WebhookUrl")
 
 
 async def _auto_creation(tx: Tx, account_sid: str, current: dict[str, Any], data: AutoCreationInput) -> str:

@@ -2,22 +2,33 @@
 
 1. the open conversation where a participant holds the pair (From, To) gets it, authored by From;
 2. else the address configuration of To, when it auto-creates, makes a new conversation (in its
-   service, or the default one) with From as a participant (proxy To), and it gets the message;
+   service, or the default one) with the configured webhook or studio target attached as a
+   conversation webhook (docs/decisions.md #117) and From as a participant (proxy To), and it gets
+   the message;
 3. else nothing is created, and the answer says why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
-from chinwag.domain import address_configurations, chat_services, conversations, messages, participants, validation
+from chinwag.domain import (
+    address_configurations,
+    chat_services,
+    conversations,
+    messages,
+    participants,
+    validation,
+    webhooks,
+)
 from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.deps import Deps
 from chinwag.domain.messages import MessageInput
-from chinwag.domain.models import Conversation, Message, Participant
+from chinwag.domain.models import Conversation, Message, Participant, Scope
 from chinwag.domain.participants import ParticipantInput
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import participants as participant_repo
@@ -63,6 +74,29 @@ def _media(urls: list[str]) -> list[str]:
         if len(url) > URL_MAX or not url.lower().startswith(("http://", "https://")):
             raise invalid(f"Invalid value for MediaUrl: {url!r} (an http or https URL)")
     return urls
+
+
+def _target_of(auto: dict[str, Any]) -> webhooks.WebhookInput | None:
+    """The conversation webhook an auto-creating configuration attaches (docs/decisions.md #117):
+    type `webhook` its URL, method and filters, `studio` its flow; `default` none."""
+    kind = auto.get("type")
+    if kind == "webhook":
+        return webhooks.WebhookInput(
+            target="webhook",
+            url=auto.get("webhook_url"),
+            method=auto.get("webhook_method") or "POST",
+            filters=tuple(auto.get("webhook_filters") or ()),
+        )
+    if kind == "studio":
+        return webhooks.WebhookInput(target="studio", flow_sid=auto.get("studio_flow_sid"))
+    return None
+
+
+async def _attach(tx: Tx, deps: Deps, scope: Scope, conv: Conversation, auto: dict[str, Any]) -> None:
+    """The one way the API makes a conversation webhook, with the same checks and limits."""
+    target = _target_of(auto)
+    if target is not None:
+        await webhooks.create(tx, deps, scope, conv.sid, "", target)
 
 
 async def receive(
@@ -119,5 +153,8 @@ async def receive(
         ) from None
     conv = await conversations.create(tx, deps, scope, ConversationInput())
     conv = await conversations.fetch(tx, scope, conv.sid, "", lock=True)
+    # Before the participant and the message, so their post-events (written by the caller in this
+    # transaction) already find the new webhook.
+    await _attach(tx, deps, scope, conv, auto)
     joined = await participants.add(tx, deps, scope, conv, ParticipantInput(address=sender, proxy_address=recipient))
     return Inbound(await messages.post(tx, deps, conv, data, from_participant=joined.sid), conv, kind, joined)
