@@ -1,4 +1,4 @@
-"""Which actions fire which webhooks, with which fields, signed how (behavior.md §6), through
+"""Which actions fire which webhooks, with which fields, signed how (Twilio's webhook docs), through
 twilio-python against a real server and a real receiver, on both engines."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-DEFAULT_TIMEOUT = 5.0  # seconds, each of connect / read / total (behavior.md §6.4)
+DEFAULT_TIMEOUT = 5.0  # seconds, each of connect / read / total (Twilio's webhook docs)
 MAX_TIMEOUT = 15.0  # a fragment cannot hold a dispatcher lane for longer than this per attempt
 
 

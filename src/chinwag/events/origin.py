@@ -1,4 +1,4 @@
-"""Who caused a change, which decides whether and how it fires webhooks (behavior.md §6.3).
+"""Who caused a change, which decides whether and how it fires webhooks (Twilio's webhook docs).
 
 - A REST request fires post-events only with `X-Twilio-Webhook-Enabled: true` (`Source=API`), never
   pre-events.

@@ -1,5 +1,5 @@
-"""Each event's parameters, with the names and casing of Twilio's webhook requests (behavior.md
-§6.4), from the resources as stored. Absent values are left out, as Twilio leaves them out.
+"""Each event's parameters, with the names and casing of Twilio's webhook requests (Twilio's
+webhook docs), from the resources as stored. Absent values are left out, as Twilio leaves them out.
 Dates go out in ISO-8601 with milliseconds (`2026-01-02T03:04:05.000Z`, docs/decisions.md #71)."""
 
 from __future__ import annotations

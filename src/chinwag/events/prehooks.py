@@ -2,7 +2,7 @@
 
 The caller resolves the targets in a read transaction (`plan`), calls the hooks with no
 transaction open and no pooled connection held (`run`), then opens its write transaction: a hook
-that takes seconds to answer never holds the database's write lock (behavior.md §6.3).
+that takes seconds to answer never holds the database's write lock (Twilio's webhook docs).
 
 Answers: 200 (any 2xx) with an empty body or `{}`: go on. 2xx with a JSON object: its modifiable
 fields replace the request's. 4xx/5xx: the action is refused, 403/50056 (docs/decisions.md #78).
@@ -25,7 +25,7 @@ from chinwag.storage.repos import accounts as account_repo
 
 log = logging.getLogger("chinwag.webhooks")
 
-# The fields a pre-event hook may replace (behavior.md §6.3), by the names it answers with.
+# The fields a pre-event hook may replace (Twilio's webhook docs), by the names it answers with.
 MODIFIABLE = {
     "onMessageAdd": ("body", "author", "attributes"),
     "onMessageUpdate": ("body", "author", "attributes"),

@@ -97,7 +97,7 @@ def _pre_params(service_sid: str, data: ConversationInput, current: Conversation
 
 
 def _modified(data: ConversationInput, changes: dict[str, str | None]) -> ConversationInput:
-    """A pre-event hook may replace friendly_name (behavior.md §6.3)."""
+    """A pre-event hook may replace friendly_name (Twilio's webhook docs)."""
     if "friendly_name" in changes:
         return replace(data, friendly_name=changes["friendly_name"] or "")
     return data

@@ -60,7 +60,7 @@ def _input(form: Params) -> MessageInput:
 
 
 def _modified(data: MessageInput, changes: dict[str, str | None]) -> MessageInput:
-    """A pre-event hook's answer replaces body, author, attributes (behavior.md §6.3); the domain
+    """A pre-event hook's answer replaces body, author, attributes (Twilio's webhook docs); the domain
     validates them as if the caller had sent them."""
     fields = {name: changes[name] or "" for name in ("body", "author", "attributes") if name in changes}
     return replace(data, **fields) if fields else data
