@@ -139,10 +139,7 @@ async def update(ctx: Ctx) -> Response:
     origin = ctx.origin()
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
-        await hooks.require_participant(tx, origin, conv)
-        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
-        _own_message(origin, current)
+        conv, current = await _clients_own(ctx, tx, origin)
         return conv.chat_service_sid, conv.sid, _pre_params(conv, data, current), data.body
 
     data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageUpdate", build))
@@ -154,6 +151,16 @@ async def update(ctx: Ctx) -> Response:
             ctx, tx, origin, "onMessageUpdated", params, service_sid=conv.chat_service_sid, conversation_sid=conv.sid
         )
     return json_response(to_wire(message, ctx.prefix))
+
+
+async def _clients_own(ctx: Ctx, tx: Tx, origin: Any) -> tuple[Conversation, Message]:
+    """For a pre-event of an update or delete: the conversation and the message, once the acting
+    client is found to be a participant and the message its own."""
+    conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+    await hooks.require_participant(tx, origin, conv)
+    current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
+    _own_message(origin, current)
+    return conv, current
 
 
 def _own_message(origin: Any, current: Message) -> None:
@@ -168,10 +175,7 @@ async def delete(ctx: Ctx) -> Response:
     origin = ctx.origin()
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
-        await hooks.require_participant(tx, origin, conv)
-        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
-        _own_message(origin, current)
+        conv, current = await _clients_own(ctx, tx, origin)
         return conv.chat_service_sid, conv.sid, payloads.message(current, conv.messaging_service_sid), None
 
     await hooks.pre_event(ctx, origin, "onMessageRemove", build)
