@@ -27,9 +27,9 @@ from chinwag.domain import (
     users,
 )
 from chinwag.domain.models import Page, Scope
+from chinwag.events.deliveries import Filters
 from chinwag.http.context import AppState
 from chinwag.http.forms import Params
-from chinwag.storage.repos.outbox import Filters
 
 BASE = "/_chinwag/console"
 PAGE_SIZE = 50

@@ -72,3 +72,25 @@ class Journal:
                 await task
         with contextlib.suppress(Exception):
             await self.flush()
+
+
+async def read_requests(
+    db: Database,
+    journal: Journal | None,
+    account_sid: str,
+    *,
+    before: int | None,
+    size: int,
+    method: str | None,
+    status: int | None,
+    path: str | None,
+) -> list[dict[str, Any]]:
+    """A page of the account's journal, newest first, one row more than `size` when a next page
+    exists. What this process still holds in memory (`journal`, when it keeps one) is written first,
+    so it is shown too."""
+    if journal is not None:
+        await journal.flush()
+    async with db.read() as tx:
+        return await repo.requests_page(
+            tx, account_sid, before=before, size=size, method=method, status=status, path=path
+        )

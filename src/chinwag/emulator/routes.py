@@ -16,6 +16,7 @@ from chinwag.core.pagination import parse_page_request
 from chinwag.domain import accounts
 from chinwag.domain.models import Page
 from chinwag.emulator import clock, snapshot
+from chinwag.emulator.journal import read_requests
 from chinwag.emulator.mode import Emulator
 from chinwag.http.context import AppState
 from chinwag.http.forms import Params
@@ -107,17 +108,16 @@ def control_routes(em: Emulator) -> list[Route]:
         filters = query.encoded("Method", "Status", "Path")
         list_id = f"requests|{account_sid}|{filters}"
         req = parse_page_request(query, list_id)
-        await em.journal.flush()
-        async with em.db.read() as tx:
-            rows = await repo.requests_page(
-                tx,
-                account_sid,
-                before=req.after,
-                size=req.size,
-                method=method.upper() if method else None,
-                status=int(status_text) if status_text else None,
-                path=path,
-            )
+        rows = await read_requests(
+            em.db,
+            em.journal,
+            account_sid,
+            before=req.after,
+            size=req.size,
+            method=method.upper() if method else None,
+            status=int(status_text) if status_text else None,
+            path=path,
+        )
         has_next = len(rows) > req.size
         rows = rows[: req.size]
         page: Page[Any] = Page(rows, has_next, False, rows[0]["id"] if rows else None, rows[-1]["id"] if rows else None)

@@ -12,7 +12,8 @@ How data flows (docs/ARCHITECTURE.md, "Webhooks"):
 4. After commit the dispatcher (one per server process, started by app.py) is woken (PostgreSQL
    NOTIFY, or in-process after SQLite's batch commit) and delivers the rows, signed, in order per
    conversation and receiver, retrying with backoff (events/dispatcher.py, events/sender.py).
-5. `GET /_chinwag/v1/WebhookDeliveries` reads the outbox back (http/resources/webhook_deliveries.py).
+5. `GET /_chinwag/v1/WebhookDeliveries` reads the outbox back, and replays a delivery, through
+   events/deliveries.py (for http/resources/webhook_deliveries.py and the console).
 """
 
 from __future__ import annotations

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import address_configurations as configs
 from chinwag.domain.address_configurations import AutoCreationInput
 from chinwag.domain.models import AddressConfiguration
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import by_method
+from chinwag.storage.db import Tx
 
 PATH = "/v1/Configuration/Addresses"
 
@@ -69,19 +71,12 @@ async def create(ctx: Ctx) -> Response:
 async def read(ctx: Ctx) -> Response:
     query = ctx.query()
     type_ = query.get("Type")
-    async with ctx.db.read() as tx:
-        list_id = f"addresses:{type_}"
-        req = parse_page_request(query, list_id)
-        page = await configs.page(tx, ctx.account_sid, type_, req)
-    return list_response(
-        url=ctx.list_url,
-        key="address_configurations",
-        records=[to_wire(a, ctx.base) for a in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=query.encoded("Type"),
-    )
+
+    async def open_list(tx: Tx) -> Listing[AddressConfiguration]:
+        page = partial(configs.page, tx, ctx.account_sid, type_)
+        return Listing(f"addresses:{type_}", page, lambda a: to_wire(a, ctx.base))
+
+    return await read_list(ctx, "address_configurations", open_list, query.encoded("Type"), query)
 
 
 @endpoint

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import bindings
 from chinwag.domain.models import Binding
 from chinwag.http.context import Ctx, endpoint
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import by_method
+from chinwag.storage.db import Tx
 
 PATH = "/v1/Services/{ChatServiceSid}/Bindings"
 
@@ -37,20 +39,13 @@ def to_wire(b: Binding, base: str) -> dict[str, Any]:
 async def read(ctx: Ctx) -> Response:
     query = ctx.query()
     types, identities = query.getlist("BindingType"), query.getlist("Identity")
-    async with ctx.db.read() as tx:
+
+    async def open_list(tx: Tx) -> Listing[Binding]:
         scope = await ctx.scope(tx)
         list_id = f"bindings:{scope.service_sid}:{sorted(types)}:{sorted(identities)}"
-        req = parse_page_request(query, list_id)
-        page = await bindings.page(tx, scope, types, identities, req)
-    return list_response(
-        url=ctx.list_url,
-        key="bindings",
-        records=[to_wire(b, ctx.base) for b in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=query.encoded("BindingType", "Identity"),
-    )
+        return Listing(list_id, partial(bindings.page, tx, scope, types, identities), lambda b: to_wire(b, ctx.base))
+
+    return await read_list(ctx, "bindings", open_list, query.encoded("BindingType", "Identity"), query)
 
 
 @endpoint

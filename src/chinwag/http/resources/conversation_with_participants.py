@@ -8,14 +8,14 @@ from starlette.routing import Route
 from chinwag.domain import conversation_with_participants
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.render import json_response
-from chinwag.http.resources.conversations import _input, to_wire
+from chinwag.http.resources.conversations import conversation_input, to_wire
 from chinwag.http.routing import both
 
 
 @endpoint
 async def create(ctx: Ctx) -> Response:
     form = await ctx.form()
-    data = _input(form)
+    data = conversation_input(form)
     async with ctx.db.write() as tx:
         conv = await conversation_with_participants.create(
             tx, ctx.deps, await ctx.scope(tx), data, form.getlist("Participant")

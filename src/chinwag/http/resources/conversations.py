@@ -64,7 +64,8 @@ def to_wire(conv: Conversation, prefix: str) -> dict[str, Any]:
     }
 
 
-def _input(form: Params) -> ConversationInput:
+def conversation_input(form: Params) -> ConversationInput:
+    """The create/update form of a conversation (also read by `…/ConversationWithParticipants`)."""
     return ConversationInput(
         friendly_name=form.get("FriendlyName"),
         unique_name=form.get("UniqueName"),
@@ -105,7 +106,7 @@ def _modified(data: ConversationInput, changes: dict[str, str | None]) -> Conver
 
 @endpoint
 async def create(ctx: Ctx) -> Response:
-    data = _input(await ctx.form())
+    data = conversation_input(await ctx.form())
     origin = ctx.origin()
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
@@ -158,7 +159,7 @@ async def fetch(ctx: Ctx) -> Response:
 
 @endpoint
 async def update(ctx: Ctx) -> Response:
-    data = _input(await ctx.form())
+    data = conversation_input(await ctx.form())
     origin = ctx.origin()
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import credentials
 from chinwag.domain.credentials import CredentialInput
 from chinwag.domain.models import Credential
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import by_method
+from chinwag.storage.db import Tx
 
 PATH = "/v1/Credentials"
 
@@ -55,20 +57,10 @@ async def create(ctx: Ctx) -> Response:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    query = ctx.query()
-    async with ctx.db.read() as tx:
-        list_id = "credentials"
-        req = parse_page_request(query, list_id)
-        page = await credentials.page(tx, ctx.account_sid, req)
-    return list_response(
-        url=ctx.list_url,
-        key="credentials",
-        records=[to_wire(c, ctx.base) for c in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+    async def open_list(tx: Tx) -> Listing[Credential]:
+        return Listing("credentials", partial(credentials.page, tx, ctx.account_sid), lambda c: to_wire(c, ctx.base))
+
+    return await read_list(ctx, "credentials", open_list)
 
 
 @endpoint

@@ -10,7 +10,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chinwag.core.errors import ErrorCode, TwilioError
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import conversations, messages, timers
 from chinwag.domain.messages import MessageInput
 from chinwag.domain.models import Conversation, Message
@@ -18,8 +17,10 @@ from chinwag.events import payloads
 from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import both, by_method
+from chinwag.storage.db import Tx
 
 
 def to_wire(m: Message, prefix: str) -> dict[str, Any]:
@@ -112,21 +113,16 @@ async def create(ctx: Ctx) -> Response:
 async def read(ctx: Ctx) -> Response:
     query = ctx.query()
     order = query.get("Order")
-    filters = query.encoded("Order")
-    async with ctx.db.read() as tx:
+
+    async def open_list(tx: Tx) -> Listing[Message]:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
-        list_id = f"messages:{conv.sid}:{order}"
-        req = parse_page_request(query, list_id)
-        page = await messages.page(tx, conv, req, order)
-    return list_response(
-        url=ctx.list_url,
-        key="messages",
-        records=[to_wire(m, ctx.prefix) for m in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=filters,
-    )
+        return Listing(
+            f"messages:{conv.sid}:{order}",
+            lambda req: messages.page(tx, conv, req, order),
+            lambda m: to_wire(m, ctx.prefix),
+        )
+
+    return await read_list(ctx, "messages", open_list, query.encoded("Order"), query)
 
 
 @endpoint
@@ -143,10 +139,7 @@ async def update(ctx: Ctx) -> Response:
     origin = ctx.origin()
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
-        await hooks.require_participant(tx, origin, conv)
-        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
-        _own_message(origin, current)
+        conv, current = await _clients_own(ctx, tx, origin)
         return conv.chat_service_sid, conv.sid, _pre_params(conv, data, current), data.body
 
     data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageUpdate", build))
@@ -158,6 +151,16 @@ async def update(ctx: Ctx) -> Response:
             ctx, tx, origin, "onMessageUpdated", params, service_sid=conv.chat_service_sid, conversation_sid=conv.sid
         )
     return json_response(to_wire(message, ctx.prefix))
+
+
+async def _clients_own(ctx: Ctx, tx: Tx, origin: Any) -> tuple[Conversation, Message]:
+    """For a pre-event of an update or delete: the conversation and the message, once the acting
+    client is found to be a participant and the message its own."""
+    conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+    await hooks.require_participant(tx, origin, conv)
+    current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
+    _own_message(origin, current)
+    return conv, current
 
 
 def _own_message(origin: Any, current: Message) -> None:
@@ -172,10 +175,7 @@ async def delete(ctx: Ctx) -> Response:
     origin = ctx.origin()
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
-        await hooks.require_participant(tx, origin, conv)
-        current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
-        _own_message(origin, current)
+        conv, current = await _clients_own(ctx, tx, origin)
         return conv.chat_service_sid, conv.sid, payloads.message(current, conv.messaging_service_sid), None
 
     await hooks.pre_event(ctx, origin, "onMessageRemove", build)

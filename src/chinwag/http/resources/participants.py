@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import conversations, participants
 from chinwag.domain.models import Conversation, Participant
 from chinwag.domain.participants import ParticipantInput
@@ -15,8 +15,10 @@ from chinwag.events import payloads
 from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import both, by_method
+from chinwag.storage.db import Tx
 
 
 def binding_wire(p: Participant) -> dict[str, Any] | None:
@@ -106,22 +108,13 @@ async def create(ctx: Ctx) -> Response:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    query = ctx.query()
-    async with ctx.db.read() as tx:
-        scope = await ctx.scope(tx)
-        conv = await conversations.fetch(tx, scope, ctx.param("ConversationSid"), ctx.path)
-        list_id = f"participants:{conv.sid}"
-        req = parse_page_request(query, list_id)
-        page = await participants.page(tx, conv, req)
-    return list_response(
-        url=ctx.list_url,
-        key="participants",
-        records=[to_wire(p, ctx.prefix) for p in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+    async def open_list(tx: Tx) -> Listing[Participant]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        return Listing(
+            f"participants:{conv.sid}", partial(participants.page, tx, conv), lambda p: to_wire(p, ctx.prefix)
+        )
+
+    return await read_list(ctx, "participants", open_list)
 
 
 @endpoint

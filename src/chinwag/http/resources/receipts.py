@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import conversations, delivery, messages
 from chinwag.domain.models import DeliveryReceipt
 from chinwag.http.context import Ctx, endpoint
-from chinwag.http.render import json_response, list_response
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response
 from chinwag.http.routing import both
+from chinwag.storage.db import Tx
 
 
 def to_wire(r: DeliveryReceipt, prefix: str) -> dict[str, Any]:
@@ -36,22 +38,12 @@ def to_wire(r: DeliveryReceipt, prefix: str) -> dict[str, Any]:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    query = ctx.query()
-    async with ctx.db.read() as tx:
+    async def open_list(tx: Tx) -> Listing[DeliveryReceipt]:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
         message = await messages.fetch(tx, conv, ctx.param("MessageSid"), ctx.path)
-        list_id = f"receipts:{message.sid}"
-        req = parse_page_request(query, list_id)
-        page = await delivery.page(tx, message, req)
-    return list_response(
-        url=ctx.list_url,
-        key="delivery_receipts",
-        records=[to_wire(r, ctx.prefix) for r in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+        return Listing(f"receipts:{message.sid}", partial(delivery.page, tx, message), lambda r: to_wire(r, ctx.prefix))
+
+    return await read_list(ctx, "delivery_receipts", open_list)
 
 
 @endpoint

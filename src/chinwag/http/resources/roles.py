@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import roles
 from chinwag.domain.models import Role
 from chinwag.http.context import Ctx, endpoint
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import both, by_method
+from chinwag.storage.db import Tx
 
 
 def to_wire(role: Role, prefix: str) -> dict[str, Any]:
@@ -42,21 +44,11 @@ async def create(ctx: Ctx) -> Response:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    query = ctx.query()
-    async with ctx.db.read() as tx:
+    async def open_list(tx: Tx) -> Listing[Role]:
         scope = await ctx.scope(tx)
-        list_id = f"roles:{scope.service_sid}"
-        req = parse_page_request(query, list_id)
-        page = await roles.page(tx, scope, req)
-    return list_response(
-        url=ctx.list_url,
-        key="roles",
-        records=[to_wire(r, ctx.prefix) for r in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+        return Listing(f"roles:{scope.service_sid}", partial(roles.page, tx, scope), lambda r: to_wire(r, ctx.prefix))
+
+    return await read_list(ctx, "roles", open_list)
 
 
 @endpoint

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import chat_services
 from chinwag.domain.models import Service
 from chinwag.http.context import Ctx, endpoint
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import by_method
+from chinwag.storage.db import Tx
 
 _LINKS = (
     ("conversations", "Conversations"),
@@ -48,19 +50,11 @@ async def create(ctx: Ctx) -> Response:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    list_id = f"services:{ctx.account_sid}"
-    req = parse_page_request(ctx.query(), list_id)
-    async with ctx.db.read() as tx:
-        page = await chat_services.page(tx, ctx.account_sid, req)
-    return list_response(
-        url=ctx.list_url,
-        key="services",
-        records=[to_wire(s, ctx.base) for s in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+    async def open_list(tx: Tx) -> Listing[Service]:
+        page = partial(chat_services.page, tx, ctx.account_sid)
+        return Listing(f"services:{ctx.account_sid}", page, lambda s: to_wire(s, ctx.base))
+
+    return await read_list(ctx, "services", open_list)
 
 
 @endpoint

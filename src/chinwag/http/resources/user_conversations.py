@@ -7,19 +7,21 @@ under `/v1/Services/IS…` otherwise.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import user_conversations
 from chinwag.domain.models import Membership
 from chinwag.domain.user_conversations import UserConversation
 from chinwag.http.context import Ctx, endpoint
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.resources.conversations import timers_wire
 from chinwag.http.routing import both, by_method
+from chinwag.storage.db import Tx
 
 
 def to_wire(m: Membership, prefix: str, user_sid: str) -> dict[str, Any]:
@@ -66,22 +68,12 @@ class _Wire:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    query = ctx.query()
-    async with ctx.db.read() as tx:
-        scope = await ctx.scope(tx)
-        user = await user_conversations.find_user(tx, scope, ctx.param("UserSid"), ctx.path)
-        list_id = f"user_conversations:{user.sid}"
-        req = parse_page_request(query, list_id)
-        page = await user_conversations.page(tx, user, req)
-    return list_response(
-        url=ctx.list_url,
-        key="conversations",
-        records=[*map(_Wire(ctx.prefix, user.sid).record, page.items)],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+    async def open_list(tx: Tx) -> Listing[UserConversation]:
+        user = await user_conversations.find_user(tx, await ctx.scope(tx), ctx.param("UserSid"), ctx.path)
+        page = partial(user_conversations.page, tx, user)
+        return Listing(f"user_conversations:{user.sid}", page, _Wire(ctx.prefix, user.sid).record)
+
+    return await read_list(ctx, "conversations", open_list)
 
 
 @endpoint

@@ -16,19 +16,17 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.integers import parse_int
 from chinwag.core.pagination import parse_page_request
-from chinwag.events.emit import new_sid
+from chinwag.events import deliveries
+from chinwag.events.deliveries import Delivery, Filters
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
 from chinwag.http.render import json_response, list_response
-from chinwag.storage.repos import outbox
-from chinwag.storage.repos.outbox import Delivery, Filters
 
 BASE = "/_chinwag/v1/WebhookDeliveries"
-STATUSES = (outbox.PENDING, outbox.DELIVERED, outbox.FAILED)
+STATUSES = (deliveries.PENDING, deliveries.DELIVERED, deliveries.FAILED)
 
 
 def to_wire(d: Delivery) -> dict[str, Any]:
@@ -94,7 +92,7 @@ async def _wait_for(ctx: Ctx, filters: Filters, wait: float, count: int) -> None
     deadline = time.monotonic() + wait
     while True:
         async with ctx.db.read() as tx:
-            found = await outbox.count(tx, ctx.account_sid, filters)
+            found = await deliveries.count(tx, ctx.account_sid, filters)
         left = deadline - time.monotonic()
         if found >= count or left <= 0:
             return
@@ -111,7 +109,7 @@ async def read(ctx: Ctx) -> Response:
     if long_poll is not None:
         await _wait_for(ctx, filters, *long_poll)
     async with ctx.db.read() as tx:
-        page = await outbox.page(tx, ctx.account_sid, filters, req)
+        page = await deliveries.page(tx, ctx.account_sid, filters, req)
     return list_response(
         url=ctx.list_url,
         key="deliveries",
@@ -126,7 +124,7 @@ async def read(ctx: Ctx) -> Response:
 @endpoint
 async def fetch(ctx: Ctx) -> Response:
     async with ctx.db.read() as tx:
-        found = await outbox.get(tx, ctx.account_sid, ctx.param("Sid"))
+        found = await deliveries.get(tx, ctx.account_sid, ctx.param("Sid"))
     if found is None:
         raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
     return json_response(to_wire(found))
@@ -136,27 +134,9 @@ async def fetch(ctx: Ctx) -> Response:
 async def replay(ctx: Ctx) -> Response:
     now = ctx.deps.clock.now()
     async with ctx.db.write() as tx:
-        found = await outbox.get(tx, ctx.account_sid, ctx.param("Sid"))
-        if found is None:
-            raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
-        again = outbox.NewDelivery(
-            sid=new_sid(),
-            account_sid=found.account_sid,
-            conversation_sid=found.conversation_sid,
-            lane=found.lane,
-            event_type=found.event_type,
-            url=found.url,
-            method=found.method,
-            params=found.params,
-            token=found.token,
-            now=now,
-            date=iso(now),
-        )
-        await outbox.enqueue(tx, again)
-        await outbox.notify(tx)
-        ctx.events.after_commit_wake()
-        made = await outbox.get(tx, ctx.account_sid, again.sid)
-    assert made is not None
+        made = await deliveries.replay(tx, ctx.events, ctx.account_sid, ctx.param("Sid"), now)
+    if made is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=ctx.path)
     return json_response(to_wire(made), 201)
 
 

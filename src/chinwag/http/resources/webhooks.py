@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag.core.pagination import parse_page_request
 from chinwag.domain import conversations, webhooks
 from chinwag.domain.webhook_models import ConversationWebhook, WebhookConfig
 from chinwag.domain.webhooks import ConfigInput, WebhookInput
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.forms import Params
-from chinwag.http.render import json_response, list_response, no_content
+from chinwag.http.listing import Listing, read_list
+from chinwag.http.render import json_response, no_content
 from chinwag.http.routing import both, by_method
+from chinwag.storage.db import Tx
 
 # --- account and service configuration ----------------------------------------------------------
 
@@ -145,22 +147,11 @@ async def create(ctx: Ctx) -> Response:
 
 @endpoint
 async def read(ctx: Ctx) -> Response:
-    query = ctx.query()
-    async with ctx.db.read() as tx:
-        scope = await ctx.scope(tx)
-        conv = await conversations.fetch(tx, scope, ctx.param("ConversationSid"), ctx.path)
-        list_id = f"webhooks:{conv.sid}"
-        req = parse_page_request(query, list_id)
-        page = await webhooks.page(tx, conv, req)
-    return list_response(
-        url=ctx.list_url,
-        key="webhooks",
-        records=[to_wire(h, ctx.prefix) for h in page.items],
-        page=page,
-        req=req,
-        list_id=list_id,
-        filters=[],
-    )
+    async def open_list(tx: Tx) -> Listing[ConversationWebhook]:
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        return Listing(f"webhooks:{conv.sid}", partial(webhooks.page, tx, conv), lambda h: to_wire(h, ctx.prefix))
+
+    return await read_list(ctx, "webhooks", open_list)
 
 
 @endpoint

@@ -76,28 +76,15 @@ async def enqueue(tx: Tx, d: NewDelivery) -> None:
         d.lane,
         d.now,
     )
-    await tx.run(
-        "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
-        " token, status, attempts, next_at, created_at, date_created, date_updated)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
-        d.sid,
-        d.account_sid,
-        d.conversation_sid,
-        d.lane,
-        d.event_type,
-        d.url,
-        d.method,
-        d.params,
-        d.token,
-        d.now,
-        d.now,
-        d.date,
-        d.date,
-    )
+    await _insert(tx, d, PENDING, None)
 
 
 async def enqueue_done(tx: Tx, d: NewDelivery, status: str, error: str) -> None:
     """A delivery recorded as already settled (a target chinwag does not deliver to)."""
+    await _insert(tx, d, status, error)
+
+
+async def _insert(tx: Tx, d: NewDelivery, status: str, error: str | None) -> None:
     await tx.run(
         "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
         " token, status, attempts, next_at, created_at, error, date_created, date_updated)"
