@@ -38,6 +38,8 @@ async def deliveries(state: AppState, account_sid: str, filters: Filters, req: P
 
 async def replay(state: AppState, account_sid: str, sid: str) -> Delivery | None:
     """As `POST /_chinwag/v1/WebhookDeliveries/{Sid}/Replay` (events/deliveries.py)."""
-    now = state.deps.clock.now()
+    # The account's own clock in emulator mode, as the API's Replay uses (docs/decisions.md #80).
+    deps = await state.emulator.deps_for(account_sid) if state.emulator is not None else state.deps
+    now = deps.clock.now()
     async with state.db.write() as tx:
         return await delivery_log.replay(tx, state.events, account_sid, sid, now)
