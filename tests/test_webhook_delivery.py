@@ -116,7 +116,14 @@ def test_the_delivery_log_filters_pages_and_replays(hooked: Hooked) -> None:
     }  # fmt: skip
     assert first["response_status"] == 200 and first["method"] == "POST"
 
-    original = next(r for r in hooked.receiver.requests if r.params["EventType"] == "onConversationAdded")
+    # The oldest delivery is `conv`'s onConversationAdded; `other`'s went down another lane, so it
+    # may have reached the receiver first.
+    assert first["event_type"] == "onConversationAdded"
+    original = next(
+        r
+        for r in hooked.receiver.requests
+        if r.params["EventType"] == "onConversationAdded" and r.params["ConversationSid"] == conv.sid
+    )
     replayed = hooked.http.post(f"/_chinwag/v1/WebhookDeliveries/{first['sid']}/Replay")
     assert replayed.status_code == 201, replayed.text
     assert replayed.json()["sid"] != first["sid"] and replayed.json()["status"] in ("pending", "delivered")
