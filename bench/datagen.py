@@ -231,6 +231,10 @@ async def _copy_to_postgres(sqlite_file: Path, url: str) -> None:
             for table in _parents_first(parents):
                 if table == "alembic_version":
                     continue
+                # Rows the migrations wrote themselves (the credentials epoch's one row) are there
+                # already; copying SQLite's copy of them would collide.
+                if await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):
+                    continue
                 types = columns[table]
                 cursor = source.execute(f'SELECT * FROM "{table}"')
                 names = [d[0] for d in cursor.description]
