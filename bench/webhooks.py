@@ -39,7 +39,7 @@ from bench.servers import BENCH_DIR, free_port, python_env, serving
 SID = "AC" + "b" * 32
 TOKEN = "c" * 32
 AUTH = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
-LUA = BENCH_DIR / "lua" / "replay_header.lua"
+LUA = BENCH_DIR / "lua" / "replay.lua"
 HEADER = "X-Twilio-Webhook-Enabled: true"
 
 

@@ -1,6 +1,9 @@
 -- wrk script: replays a file of requests picked at random, then prints one JSON summary line.
 --
---   wrk ... -s bench/lua/replay.lua URL -- REQUESTS_FILE AUTHORIZATION
+--   wrk ... -s bench/lua/replay.lua URL -- REQUESTS_FILE AUTHORIZATION ["Name: value"]
+--
+-- The optional third argument is one more header on every request (bench/webhooks.py sends
+-- X-Twilio-Webhook-Enabled with it).
 --
 -- REQUESTS_FILE has one request a line: METHOD <tab> PATH [<tab> FORM-ENCODED BODY]. Every request
 -- is formatted once in init(), so request() costs one table index and wrk never becomes the
@@ -10,11 +13,15 @@ local requests = {}
 local count = 0
 
 function init(args)
-  local file, authorization = args[1], args[2]
+  local file, authorization, extra = args[1], args[2], args[3]
   for line in io.lines(file) do
     local method, path, body = line:match("^(%u+)\t([^\t]+)\t?(.*)$")
     if method then
       local headers = { ["Authorization"] = authorization }
+      if extra then
+        local name, value = extra:match("^([^:]+):%s*(.*)$")
+        headers[name] = value
+      end
       if body == "" then
         body = nil
       else
