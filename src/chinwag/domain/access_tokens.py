@@ -69,6 +69,17 @@ async def verify(tx_or_db: Tx | Database, token: str, now: float) -> ChatGrant:
         return await _verify(tx, token, now)
 
 
+def claimed_account(token: str) -> str | None:
+    """The account a token claims (`sub`), NOT verified: only to choose whose clock `verify` runs on
+    (an emulator account's own clock). None when the token does not even parse."""
+    try:
+        _, claims = _unverified(token)
+    except TokenRefused:
+        return None
+    sub = claims.get("sub")
+    return sub if isinstance(sub, str) and looks_like(sub, SidPrefix.ACCOUNT) else None
+
+
 async def _verify(tx: Tx, token: str, now: float) -> ChatGrant:
     header, claims = _unverified(token)
     key_sid, account_sid = _issuer(claims)
