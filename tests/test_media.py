@@ -9,6 +9,7 @@ of domain/access_tokens.py is proven here through a real server too.
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import ChatGrant
@@ -25,6 +27,7 @@ from twilio.rest.conversations.v1 import V1
 
 from chinwag import bootstrap
 from tests.conftest import Account, Running, error_of, make_client, serving
+from tests.support.emulated import emulated
 from tests.support.expect import twilio_error
 from tests.support.scoped import Scoped
 
@@ -378,3 +381,42 @@ def test_the_media_size_limit(small_limit: Running, tmp_path: Path) -> None:
         mcs(small_limit, me.service_sid), content=chunks(), auth=creds, headers={"Content-Type": "text/plain"}
     )
     assert (streamed.status_code, error_of(streamed)["code"]) == (413, 20413)
+
+
+# --- Reset and Snapshot (emulator mode) -----------------------------------------------------------
+
+
+def test_reset_deletes_media_and_a_snapshot_carries_their_bytes(emulator_running: Running) -> None:
+    e = emulated(emulator_running.url)
+    service = e.twilio.configuration().fetch().default_chat_service_sid
+    creds = (e.account.sid, e.account.token)
+    record = upload(emulator_running, service, auth=creds)
+    assert record.status_code == 201, record.text
+    loose = upload(emulator_running, service, auth=creds, data=b"\x00loose", content_type="application/octet-stream")
+    conv = e.twilio.conversations.create()
+    message = conv.messages.create(media_sid=record.json()["sid"])
+
+    saved = e.http.get("/_chinwag/v1/Snapshot").content
+    doc = orjson.loads(saved)
+    rows = {row["sid"]: row for row in doc["media"]}
+    assert set(rows) == {record.json()["sid"], loose.json()["sid"]}
+    assert base64.b64decode(rows[record.json()["sid"]]["content"]) == PNG
+    assert rows[record.json()["sid"]]["message_sid"] == message.sid
+    assert [m["media"] for m in doc["messages"]] == [orjson.dumps(message.media).decode()]
+
+    assert e.http.post("/_chinwag/v1/Reset").status_code == 204
+    assert error_of(httpx.get(record.json()["url"], auth=creds))["code"] == 50507
+
+    assert e.http.put("/_chinwag/v1/Snapshot", content=saved).status_code == 200
+    assert e.http.get("/_chinwag/v1/Snapshot").content == saved  # same state, same bytes
+    back = httpx.get(record.json()["links"]["content"], auth=creds)
+    assert back.content == PNG and back.headers["content-type"] == "image/png"
+    assert httpx.get(loose.json()["links"]["content"], auth=creds).content == b"\x00loose"
+    assert e.twilio.conversations(conv.sid).messages(message.sid).fetch().media == message.media
+
+    # Content that is not base64 is refused, and nothing changes.
+    rows[loose.json()["sid"]]["content"] = "not base64!"
+    bad = e.http.put("/_chinwag/v1/Snapshot", content=orjson.dumps({**doc, "media": list(rows.values())}))
+    assert (bad.status_code, error_of(bad)["code"]) == (400, 20001)
+    assert "base64" in error_of(bad)["message"]
+    assert e.http.get("/_chinwag/v1/Snapshot").content == saved

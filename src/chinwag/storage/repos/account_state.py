@@ -8,7 +8,8 @@ and Snapshot cover it with no other change (docs/ARCHITECTURE.md, "Emulator mode
 
 Columns a snapshot leaves out are derived on import: `id` (insertion order is the document's order,
 so lists page the same), `account_sid` (the importing account), `participants.conversation_id`,
-`participants.unread_count` and `users.record_json` / `record_version` (see emulator/snapshot.py).
+`participants.unread_count`, `users.record_json` / `record_version` and `media.size` (see
+emulator/snapshot.py). Media bytes travel as base64 text (kind "bytes", docs/decisions.md #148).
 """
 
 from __future__ import annotations
