@@ -420,3 +420,19 @@ def test_reset_deletes_media_and_a_snapshot_carries_their_bytes(emulator_running
     assert (bad.status_code, error_of(bad)["code"]) == (400, 20001)
     assert "base64" in error_of(bad)["message"]
     assert e.http.get("/_chinwag/v1/Snapshot").content == saved
+
+
+def test_tokens_are_judged_by_the_accounts_own_clock(emulator_running: Running) -> None:
+    """Emulator mode: the account's clock (POST /_chinwag/v1/Clock) decides exp and nbf."""
+    e = emulated(emulator_running.url)
+    key = e.http.post(f"/2010-04-01/Accounts/{e.account.sid}/Keys.json", data={"FriendlyName": "clock"})
+    assert key.status_code == 201, key.text
+    service = e.twilio.configuration().fetch().default_chat_service_sid
+    me = Tenant(e.account, key.json()["sid"], key.json()["secret"], service)
+    now = int(time.time())
+    today, tomorrow = token(me, ttl=3600), token(me, nbf=now + 7200, valid_until=now + 10_800)
+    assert upload(emulator_running, service, tok=today).status_code == 201
+    assert error_of(upload(emulator_running, service, tok=tomorrow))["code"] == 20105
+    assert e.http.post("/_chinwag/v1/Clock", data={"Advance": "7300"}).status_code == 200
+    assert error_of(upload(emulator_running, service, tok=today))["code"] == 20104
+    assert upload(emulator_running, service, tok=tomorrow).status_code == 201
