@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import pytest
 from twilio.jwt.access_token import AccessToken, AccessTokenGrant
 from twilio.jwt.access_token.grants import ChatGrant, VideoGrant
@@ -280,3 +281,17 @@ def test_20157_lifetime_over_24_hours(world: World) -> None:
     [node_long] = node_tokens([node_spec(world.a, ttl=90_000)])
     refused(world, node_long, 20157, "maximum is 86400")
     verify(world, py_token(world.a, ttl=86_400))  # exactly 24 hours is allowed
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "code"),
+    [("exp", "NaN", 20104), ("exp", "1e999", 20104), ("exp", "1" + "0" * 400, 20104), ("nbf", "NaN", 20105)],
+)
+def test_times_that_are_not_times_are_refused(world: World, claim: str, value: str, code: int) -> None:
+    """A key holder could sign anything (no Twilio library makes such a token, so PyJWT signs it);
+    a non-finite or out-of-range time must not pass as one."""
+    now = int(time.time())
+    claims = {"iss": world.a.key_sid, "sub": world.a.account_sid, "exp": now + 60, "nbf": now, "grants": {}}
+    payload = json.dumps(claims).replace(f'"{claim}": {claims[claim]}', f'"{claim}": {value}')
+    token = jwt.api_jws.encode(payload.encode(), world.a.secret, "HS256", headers={"cty": "twilio-fpa;v=1"})
+    refused(world, token, code, f"{claim} must be a number")

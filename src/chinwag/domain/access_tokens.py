@@ -18,6 +18,7 @@ own clock decides expiry, as it decides everything else.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -151,10 +152,14 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    try:  # NaN, infinities and integers past a float's range are not times
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        number = math.nan
+    if not math.isfinite(number):
         error = ErrorCode.TOKEN_NOT_YET_VALID if name == "nbf" else ErrorCode.TOKEN_EXPIRED
-        raise TokenRefused(error, f"{name} must be a number of seconds since 1970, got {value!r}")
-    return float(value)
+        raise TokenRefused(error, f"{name} must be a number of seconds since 1970, got {str(value)[:40]!r}")
+    return number
 
 
 def _times(claims: dict[str, Any], now: float) -> float:
