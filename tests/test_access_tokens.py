@@ -253,6 +253,8 @@ def test_20105_not_yet_valid(world: World) -> None:
 def test_20106_bad_grants(world: World) -> None:
     a, b = world.a, world.b
     refused(world, py_token(a, identity=None), 20106, "grants.identity is required")
+    refused(world, py_token(a, identity="x" * 257), 20106, "at most 256 characters")
+    refused(world, py_token(a, identity="nul\x00"), 20106, "without NUL")
     refused(world, py_token(a, service=b.service_sid), 20106, f"is not a Conversation Service of {a.account_sid}")
     refused(world, py_token(a, service="IS" + "f" * 32), 20106, "is not a Conversation Service")
     video = AccessToken(a.account_sid, a.key_sid, a.secret, identity="alice")

@@ -436,3 +436,18 @@ def test_tokens_are_judged_by_the_accounts_own_clock(emulator_running: Running) 
     assert e.http.post("/_chinwag/v1/Clock", data={"Advance": "7300"}).status_code == 200
     assert error_of(upload(emulator_running, service, tok=today))["code"] == 20104
     assert upload(emulator_running, service, tok=tomorrow).status_code == 201
+
+
+def test_hostile_paths_and_parameters(running: Running, me: Tenant) -> None:
+    creds = (me.account.sid, me.account.token)
+    nul_filename = upload(running, me.service_sid, auth=creds, params={"Filename": "a\x00b"})
+    assert (nul_filename.status_code, error_of(nul_filename)["code"]) == (400, 20001)
+    for sid in ("ME%00" + "0" * 30, "ME" + "z" * 32, "x" * 2000):
+        signed = httpx.get(mcs(running, me.service_sid, f"/Media/{sid}/Content?Expires=1&Signature=00"))
+        assert (signed.status_code, error_of(signed)["code"]) == (404, 50507), sid
+        plain = httpx.get(mcs(running, me.service_sid, f"/Media/{sid}"), auth=creds)
+        assert (plain.status_code, error_of(plain)["code"]) == (404, 50507), sid
+    bad_service = httpx.get(mcs(running, "IS%00x", "/Media/ME" + "0" * 32), auth=creds)
+    assert (bad_service.status_code, error_of(bad_service)["code"]) == (404, 50050)
+    not_json = httpx.post(mcs(running, me.service_sid, "/MediaSet"), content=b"[[[[", auth=creds)
+    assert (not_json.status_code, error_of(not_json)["code"]) == (400, 20001)

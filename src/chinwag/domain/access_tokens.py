@@ -29,6 +29,7 @@ from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.core.json_text import too_deep
 from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain import api_keys
+from chinwag.domain.validation import IDENTITY_MAX
 from chinwag.storage.db import Database, Tx
 from chinwag.storage.repos import accounts as account_repo
 from chinwag.storage.repos import services as service_repo
@@ -190,6 +191,10 @@ async def _grants(tx: Tx, claims: dict[str, Any], account_sid: str) -> tuple[str
     identity = grants.get("identity")
     if not isinstance(identity, str) or not identity:
         raise TokenRefused(ErrorCode.TOKEN_GRANTS, "grants.identity is required (a non-empty string)")
+    if len(identity) > IDENTITY_MAX or "\x00" in identity:  # what a user's identity may be
+        raise TokenRefused(
+            ErrorCode.TOKEN_GRANTS, f"grants.identity must be at most {IDENTITY_MAX} characters, without NUL"
+        )
     chat = grants.get("chat", grants.get("ip_messaging"))  # ip_messaging: Programmable Chat's name
     if not isinstance(chat, dict):
         raise TokenRefused(ErrorCode.TOKEN_GRANTS, "the token has no chat grant (ChatGrant)")

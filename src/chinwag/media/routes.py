@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.json_text import is_json
+from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain import media as media_domain
 from chinwag.http.context import MAX_BODY, AppState, Ctx
 from chinwag.http.forms import Params
@@ -180,6 +181,8 @@ async def content(request: Request, state: AppState) -> Response:
 async def _signed_content(state: AppState, service_sid: str, sid: str, query: Params) -> Response:
     """A `content_direct_temporary` URL: no credentials, the signature and expiry instead."""
     expires_text, given = query.get("Expires") or "", query.get("Signature") or ""
+    if not looks_like(sid, SidPrefix.MEDIA):
+        raise TwilioError(ErrorCode.MEDIA_NOT_FOUND, sid=sid)
     async with state.db.read() as tx:
         found = await media_repo.content(tx, sid)
     if found is None or found[0].chat_service_sid != service_sid:
