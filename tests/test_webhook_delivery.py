@@ -185,8 +185,11 @@ def test_kill_9_loses_no_event(engine: str, tmp_path: Path) -> None:
             twilio.conversations(conv.sid).messages.create(body=f"m{i}", x_twilio_webhook_enabled=ON)
         server = running.server
         assert server.process is not None
+        children = _children(server)  # listed first: once the parent is gone they are not its own
         os.kill(server.process.pid, signal.SIGKILL)  # granian's main process
-        _kill_children(server)
+        for pid in children:  # its workers (and the delivery process) outlive it for a moment
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         server.process.wait()
         server.process = None
         receiver.answer = lambda r: Answer(200)
@@ -197,15 +200,12 @@ def test_kill_9_loses_no_event(engine: str, tmp_path: Path) -> None:
         assert sorted(unique.values()) == list(range(20))
 
 
-def _kill_children(server: Server) -> None:
-    """Granian's worker outlives its killed parent for a moment; kill the workers of this server too."""
+def _children(server: Server) -> list[int]:
     import subprocess
 
     assert server.process is not None
     out = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout
-    for pid in out.split():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), signal.SIGKILL)
+    return [int(pid) for pid in out.split()]
 
 
 def test_two_processes_on_one_postgres_deliver_each_event_once(tmp_path: Path) -> None:

@@ -221,6 +221,7 @@ def serve(
         raise click.ClickException(f"--webhook-allow: {exc}") from None
     _check_port_free(host, port)
     memory_dir = None
+    delivery = None
     shown_database = database.split("?")[0]
     if shown_database in MEMORY_URLS:
         if workers != 1:  # docs/decisions.md #91
@@ -248,6 +249,7 @@ def serve(
         limits = flood_limits()
         if console or emulator:
             click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
+        delivery = _delivery_beside_workers()
         Granian(
             "chinwag.asgi:create",
             address=host,
@@ -261,8 +263,23 @@ def serve(
             **limits.granian_options(),
         ).serve()
     finally:
+        if delivery is not None:
+            delivery.stop()
         if memory_dir is not None:
             shutil.rmtree(memory_dir, ignore_errors=True)
+
+
+def _delivery_beside_workers() -> Any:
+    """Webhooks are delivered by a process of their own beside the workers (events/
+    delivery_process.py), unless CHINWAG_WEBHOOK_DISPATCH=0 says another server delivers."""
+    from chinwag.events import delivery_process
+
+    if os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() in ("0", "false", "no"):
+        return None
+    supervisor = delivery_process.Supervisor()
+    supervisor.start()
+    os.environ["CHINWAG_WEBHOOK_DISPATCH"] = delivery_process.PROCESS  # the workers only wake it
+    return supervisor
 
 
 def _granian_level(level: str) -> Any:
