@@ -38,7 +38,7 @@ Environment variables (a flag, where there is one, wins):
   CHINWAG_PUBLIC_URL          --public-url
   CHINWAG_SID_SEED            --sid-seed
   CHINWAG_WEBHOOK_ALLOW       --webhook-allow
-  CHINWAG_WEBHOOK_DISPATCH=0  this process only writes the webhook outbox
+  CHINWAG_WEBHOOK_DISPATCH=0  this server only writes the webhook outbox
   CHINWAG_WEBHOOK_POLL        seconds between webhook outbox polls (1)
   CHINWAG_CLOCK_OFFSET        seconds the server's clock starts ahead
   CHINWAG_AUTH_CACHE_SECONDS  how long a verified credential is trusted (60)

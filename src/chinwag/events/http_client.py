@@ -46,6 +46,7 @@ class _Connection(asyncio.Protocol):
         self._body = bytearray()
         self._complete = False
         self._keep_alive = False
+        self._overflow = False
         self._silence: asyncio.TimerHandle | None = None
         self._read_timeout = 0.0
 
@@ -70,14 +71,16 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             self._fail(ConnectionError("the receiver switched protocols"))
         except httptools.HttpParserError as exc:
-            self._fail(ConnectionError(f"malformed HTTP answer: {exc}"))
-        except ResponseTooLarge as exc:
-            self._fail(exc)
+            if self._overflow:  # on_body's refusal, wrapped by the parser
+                self._fail(ResponseTooLarge(f"the answer is longer than {MAX_BODY} bytes"))
+            else:
+                self._fail(ConnectionError(f"malformed HTTP answer: {exc}"))
 
     # httptools callbacks
     def on_body(self, body: bytes) -> None:
         if len(self._body) + len(body) > MAX_BODY:
-            raise ResponseTooLarge(f"the answer is longer than {MAX_BODY} bytes")
+            self._overflow = True
+            raise ResponseTooLarge
         self._body += body
 
     def on_message_complete(self) -> None:
@@ -95,6 +98,7 @@ class _Connection(asyncio.Protocol):
         self._body.clear()
         self._complete = False
         self._keep_alive = False
+        self._overflow = False
         self._parser = httptools.HttpResponseParser(self)
         self._read_timeout = read_timeout
         self._restart_silence()
