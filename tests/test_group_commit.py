@@ -153,3 +153,59 @@ def test_a_cancelled_request_does_not_cancel_its_batch(tmp_path: Path, cancel_af
     results = asyncio.run(main())
     assert results[1:] == list(range(2, 11))
     assert set(range(2, 11)) <= set(_rows(path))
+
+
+def test_waiting_for_another_process_lock_leaves_the_event_loop_free(tmp_path: Path) -> None:
+    """Another process (a second worker, the webhook delivery process) holds the write lock: the
+    write waits for it without blocking the loop, so other work (reads, timers) goes on; once
+    the lock is free the write commits. SQLite's own busy handler would sleep on the loop."""
+    path = tmp_path / "g.db"
+    _setup(path)
+    other = sqlite3.connect(path, isolation_level=None)
+
+    async def main() -> tuple[int, bool]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            write = asyncio.create_task(_insert(db, 7))
+            ticks = 0
+            for _ in range(30):  # 300 ms of loop ticks while the write waits
+                await asyncio.sleep(0.01)
+                ticks += 1
+            waiting = not write.done()
+            other.execute("COMMIT")
+            await asyncio.wait_for(write, 5)
+            return ticks, waiting
+        finally:
+            await db.close()
+
+    started = asyncio.run(main())
+    other.close()
+    assert started == (30, True)
+    assert _rows(path) == [7]
+
+
+def test_a_lock_held_past_the_busy_timeout_fails_the_write(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    _setup(path)
+    other = sqlite3.connect(path, isolation_level=None)
+
+    async def main() -> None:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        other.execute("BEGIN IMMEDIATE")
+        writer = db._slot().writer
+        writer._busy_limit = 0.2  # the connection's 10 s, shortened for the test
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await _insert(db, 8)
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _rows(path) == []

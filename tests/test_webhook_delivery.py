@@ -185,8 +185,11 @@ def test_kill_9_loses_no_event(engine: str, tmp_path: Path) -> None:
             twilio.conversations(conv.sid).messages.create(body=f"m{i}", x_twilio_webhook_enabled=ON)
         server = running.server
         assert server.process is not None
+        children = _children(server)  # listed first: once the parent is gone they are not its own
         os.kill(server.process.pid, signal.SIGKILL)  # granian's main process
-        _kill_children(server)
+        for pid in children:  # its workers (and the delivery process) outlive it for a moment
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         server.process.wait()
         server.process = None
         receiver.answer = lambda r: Answer(200)
@@ -197,15 +200,12 @@ def test_kill_9_loses_no_event(engine: str, tmp_path: Path) -> None:
         assert sorted(unique.values()) == list(range(20))
 
 
-def _kill_children(server: Server) -> None:
-    """Granian's worker outlives its killed parent for a moment; kill the workers of this server too."""
+def _children(server: Server) -> list[int]:
     import subprocess
 
     assert server.process is not None
     out = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout
-    for pid in out.split():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), signal.SIGKILL)
+    return [int(pid) for pid in out.split()]
 
 
 def test_two_processes_on_one_postgres_deliver_each_event_once(tmp_path: Path) -> None:
@@ -240,3 +240,56 @@ def test_two_processes_on_one_postgres_deliver_each_event_once(tmp_path: Path) -
 def test_running_fixture_unaffected(running: Running) -> None:
     """The plain test server (no --webhook-allow) starts and serves with the dispatcher running."""
     assert httpx.get(running.url + "/health").status_code == 200
+
+
+def _delivery_process(server: Server) -> int:
+    for pid in _children(server):
+        with contextlib.suppress(FileNotFoundError):
+            if b"chinwag.events.delivery_process" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+    raise AssertionError("chinwag serve runs no delivery process")
+
+
+def _gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":  # exited, not yet reaped
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_delivery_process_is_started_again_and_dies_with_its_server(tmp_path: Path) -> None:
+    """`chinwag serve` delivers from a process of its own (events/delivery_process.py): killed,
+    it is started again and delivers what was committed meanwhile; a server killed with -9
+    takes it along (nothing keeps delivering for a dead server)."""
+    with receiving() as receiver, serving("sqlite", tmp_path, HOOK_ENV, ALLOW_LOOPBACK) as running:
+        account = Account(*bootstrap.create_account(running.database_url))
+        twilio = make_client(running.url, account).conversations.v1
+        twilio.configuration.webhooks().update(filters=["onMessageAdded"], post_webhook_url=receiver.url + "/d")
+        conv = twilio.conversations.create(friendly_name="supervised")
+        twilio.conversations(conv.sid).messages.create(body="before", x_twilio_webhook_enabled=ON)
+        receiver.wait_for(1)
+        time.sleep(1)  # its outcome recorded (a lane killed mid-send is sent again after its lease)
+        server = running.server
+        first = _delivery_process(server)
+        os.kill(first, signal.SIGKILL)
+        assert _gone(first)
+        twilio.conversations(conv.sid).messages.create(body="while it was down", x_twilio_webhook_enabled=ON)
+        got = receiver.wait_for(2, timeout=20)
+        assert [r.params["Body"] for r in got] == ["before", "while it was down"]
+        second = _delivery_process(server)
+        assert second != first
+        assert server.process is not None
+        os.kill(server.process.pid, signal.SIGKILL)
+        for pid in _children(server):
+            if pid != second:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        server.process.wait()
+        server.process = None
+        assert _gone(second), "the delivery process outlived its server"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +16,7 @@ from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
 from chinwag.domain.deps import Deps
 from chinwag.emulator import Emulator
-from chinwag.events import Events
+from chinwag.events import Events, wake
 from chinwag.events.ssrf import parse_networks
 from chinwag.http.auth import Authenticator
 from chinwag.http.context import AppState
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         allow=parse_networks(settings.webhook_allow),
         emulator=settings.emulator,
         poll=settings.webhook_poll,
+        # Under `chinwag serve` a delivery process of its own delivers; a worker only wakes it.
+        wake=wake.Poker(wake.path_for(os.getppid())).poke if settings.webhook_process else None,
     )
     timer_task = TimerTask(db, deps, settings.timer_interval, events, per_account_clocks=settings.emulator)
     emulator = Emulator(db, deps, timer_task) if settings.emulator else None

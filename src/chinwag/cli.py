@@ -38,7 +38,7 @@ Environment variables (a flag, where there is one, wins):
   CHINWAG_PUBLIC_URL          --public-url
   CHINWAG_SID_SEED            --sid-seed
   CHINWAG_WEBHOOK_ALLOW       --webhook-allow
-  CHINWAG_WEBHOOK_DISPATCH=0  this process only writes the webhook outbox
+  CHINWAG_WEBHOOK_DISPATCH=0  this server only writes the webhook outbox
   CHINWAG_WEBHOOK_POLL        seconds between webhook outbox polls (1)
   CHINWAG_CLOCK_OFFSET        seconds the server's clock starts ahead
   CHINWAG_AUTH_CACHE_SECONDS  how long a verified credential is trusted (60)
@@ -222,6 +222,7 @@ def serve(
         raise click.ClickException(f"--webhook-allow: {exc}") from None
     _check_port_free(host, port)
     memory_dir = None
+    delivery = None
     shown_database = database.split("?")[0]
     if shown_database in MEMORY_URLS:
         if workers != 1:  # docs/decisions.md #91
@@ -249,6 +250,7 @@ def serve(
         limits = flood_limits()
         if console or emulator:
             click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
+        delivery = _delivery_beside_workers()
         Granian(
             "chinwag.asgi:create",
             address=host,
@@ -262,8 +264,23 @@ def serve(
             **limits.granian_options(),
         ).serve()
     finally:
+        if delivery is not None:
+            delivery.stop()
         if memory_dir is not None:
             shutil.rmtree(memory_dir, ignore_errors=True)
+
+
+def _delivery_beside_workers() -> Any:
+    """Webhooks are delivered by a process of their own beside the workers (events/
+    delivery_process.py), unless CHINWAG_WEBHOOK_DISPATCH=0 says another server delivers."""
+    from chinwag.events import delivery_process
+
+    if os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() in ("0", "false", "no"):
+        return None
+    supervisor = delivery_process.Supervisor()
+    supervisor.start()
+    os.environ["CHINWAG_WEBHOOK_DISPATCH"] = delivery_process.PROCESS  # the workers only wake it
+    return supervisor
 
 
 def _granian_level(level: str) -> Any:

@@ -44,6 +44,9 @@ class Settings:
     webhook_dispatch: bool = True
     # The largest media upload in bytes (CHINWAG_MEDIA_MAX_BYTES; docs/decisions.md #147).
     media_max_bytes: int = 16 * 1024 * 1024
+    # Set by `chinwag serve` for its workers (CHINWAG_WEBHOOK_DISPATCH=process): a delivery process
+    # of its own delivers (events/delivery_process.py); workers only wake it.
+    webhook_process: bool = False
     # `--sid-seed N` (emulator mode, one worker): SIDs from a seeded generator, the same run after run.
     sid_seed: int | None = None
 
@@ -62,10 +65,15 @@ def load_settings() -> Settings:
         body_timeout=float(os.environ.get("CHINWAG_BODY_TIMEOUT", "30")),
         webhook_allow=os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""),
         webhook_poll=float(os.environ.get("CHINWAG_WEBHOOK_POLL", "1")),
-        webhook_dispatch=os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() not in ("0", "false", "no"),
+        webhook_dispatch=_dispatch() not in ("0", "false", "no", "process"),
+        webhook_process=_dispatch() == "process",
         media_max_bytes=int(os.environ.get("CHINWAG_MEDIA_MAX_BYTES", str(16 * 1024 * 1024))),
         sid_seed=int(os.environ["CHINWAG_SID_SEED"]) if os.environ.get("CHINWAG_SID_SEED") else None,
     )
+
+
+def _dispatch() -> str:
+    return os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower()
 
 
 def _flag(value: str) -> bool:

@@ -9,23 +9,25 @@ How data flows (docs/ARCHITECTURE.md, "Webhooks"):
    `run_pre` calls them with no transaction open; they may veto (403/50056) or modify the input.
 3. The handler opens its write transaction, makes the change and calls `emit`, which writes one
    outbox row per firing post-event target in that same transaction (storage/repos/outbox.py).
-4. After commit the dispatcher (one per server process, started by app.py) is woken (PostgreSQL
-   NOTIFY, or in-process after SQLite's batch commit) and delivers the rows, signed, in order per
-   conversation and receiver, retrying with backoff (events/dispatcher.py, events/sender.py).
+4. After commit the dispatcher is woken (PostgreSQL NOTIFY; on SQLite a callback after the batch
+   commit) and delivers the rows, signed, in order per conversation and receiver, retrying with
+   backoff (events/dispatcher.py, events/sender.py). Under `chinwag serve` it runs in a delivery
+   process of its own beside the workers (events/delivery_process.py, woken through wake.py);
+   an app built without the CLI runs it in-process.
 5. `GET /_chinwag/v1/WebhookDeliveries` reads the outbox back, and replays a delivery, through
    events/deliveries.py (for http/resources/webhook_deliveries.py and the console).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from chinwag.core.clock import iso
 from chinwag.domain.deps import Deps
 from chinwag.events import emit as emitter
 from chinwag.events import origin as origins
 from chinwag.events import payloads, prehooks
-from chinwag.events.dispatcher import Dispatcher, RetryPolicy
+from chinwag.events.dispatcher import COALESCE, Dispatcher, RetryPolicy
 from chinwag.events.origin import API, Origin
 from chinwag.events.prehooks import Plan
 from chinwag.events.sender import Sender
@@ -45,11 +47,16 @@ class Events:
         emulator: bool = False,
         poll: float = 1.0,
         policy: RetryPolicy | None = None,
+        wake: Callable[[], None] | None = None,
+        coalesce: float = COALESCE,
     ) -> None:
+        """`wake`: how a commit that wrote deliveries wakes the dispatcher on SQLite when it runs
+        in another process (events/delivery_process.py); default this process's own."""
         self._db = db
         self._deps = deps
         self.sender = Sender(Guard(allow, emulator))
-        self.dispatcher = Dispatcher(db, self.sender, deps.clock.now, poll=poll, policy=policy)
+        self.dispatcher = Dispatcher(db, self.sender, deps.clock.now, poll=poll, policy=policy, coalesce=coalesce)
+        self._wake = wake or self.dispatcher.wake
 
     def start(self) -> None:
         self.dispatcher.start()
@@ -99,7 +106,7 @@ class Events:
         """Inside a write transaction that added deliveries: wake the dispatcher once it commits
         (SQLite; on PostgreSQL the transaction's NOTIFY does, in every process)."""
         if isinstance(self._db, SqliteDatabase):
-            self._db.after_commit(self.dispatcher.wake)
+            self._db.after_commit(self._wake)
 
     async def plan_pre(
         self,

@@ -48,6 +48,17 @@ COALESCE = 0.005  # seconds between a wake-up and the next claim
 
 
 @dataclass(frozen=True, slots=True)
+class Settlement:
+    """A lane's round, to be written: its outcomes and how to release it."""
+
+    lane: str
+    version: int
+    outcomes: list[Outcome]
+    drained: bool
+    next_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Retries of connection errors, timeouts, 429 and 5xx (docs/decisions.md #76): `retries` after
     the first attempt, waiting `base` · 2^n seconds (capped at `cap`), ±20 % jitter. The default
@@ -80,6 +91,7 @@ class Dispatcher:
         poll: float = 1.0,
         policy: RetryPolicy | None = None,
         retention: Retention | None = None,
+        coalesce: float = COALESCE,
     ) -> None:
         self._db = db
         self._sender = sender
@@ -92,6 +104,8 @@ class Dispatcher:
         self._lanes: set[asyncio.Task[None]] = set()
         self._listener: Any = None
         self._last_prune = 0.0
+        self._settlements: list[Settlement] = []
+        self._coalesce = coalesce
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-webhooks"))
@@ -104,6 +118,8 @@ class Dispatcher:
         for task in [*self._tasks, *self._lanes]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        with contextlib.suppress(Exception):  # what was sent is recorded, not sent again
+            await self.fill(claim=False)
         self._tasks.clear()
         self._lanes.clear()
         if self._listener is not None:
@@ -133,7 +149,8 @@ class Dispatcher:
 
     async def _run(self) -> None:
         """Keep up to LANES_AT_ONCE lanes in flight, each its own task: a lane whose receiver
-        times out does not hold up the others. A finished lane wakes the loop to claim more."""
+        times out does not hold up the others. A finished lane wakes the loop, which records its
+        outcomes and claims more in one write transaction."""
         while True:
             self._wake.clear()
             try:
@@ -143,23 +160,43 @@ class Dispatcher:
                 report_background_failure(log, "webhook dispatch", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
-            # Let a burst of commits land before the next claim: fewer, fuller lane batches.
-            await asyncio.sleep(COALESCE)
+            # Let a burst of commits (and of finished lanes) land before the next write: fewer,
+            # fuller transactions. A delivery process of its own on SQLite waits longer: each of
+            # its transactions takes the file's write lock away from the workers (delivery_process.py).
+            await asyncio.sleep(self._coalesce)
 
-    async def fill(self) -> list[asyncio.Task[None]]:
-        """Lease due lanes for the free slots and start a task for each."""
-        free = LANES_AT_ONCE - len(self._lanes)
-        if free <= 0:
-            return []
+    async def fill(self, *, claim: bool = True) -> list[asyncio.Task[None]]:
+        """One write transaction: record the outcomes of the lanes that finished since the last
+        one and release them, then lease due lanes for the free slots, reading their pending
+        deliveries and the accounts' auth tokens, and start a task for each. It commits before
+        anything is sent, so only committed events go out."""
+        settled, self._settlements = self._settlements, []
+        free = LANES_AT_ONCE - len(self._lanes) if claim else 0
         now = self._now()
-        async with self._db.read() as tx:
-            if not await outbox.any_due(tx, now):
-                return []
-        async with self._db.write() as tx:
-            lanes = await outbox.claim_lanes(tx, now, now + LEASE, free)
+        if free > 0 and not settled:
+            async with self._db.read() as tx:
+                if not await outbox.any_due(tx, now):
+                    return []
+        elif not settled:
+            return []
+        try:
+            async with self._db.write() as tx:
+                if settled:
+                    await outbox.record(tx, [o for s in settled for o in s.outcomes])
+                    for s in settled:
+                        await outbox.release_lane(tx, s.lane, s.version, s.drained, s.next_at)
+                lanes = await outbox.claim_lanes(tx, now, now + LEASE, free) if free > 0 else []
+                heads = await outbox.lane_heads(tx, [name for name, _ in lanes], LANE_BATCH) if lanes else {}
+                accounts = {row.account_sid for rows in heads.values() for row in rows}
+                tokens = await account_repo.auth_tokens(tx, accounts) if accounts else {}
+        except BaseException:
+            # Recorded next time (the leases are held for LEASE seconds, long enough).
+            self._settlements[:0] = settled
+            raise
         started = []
         for lane, version in lanes:
-            task = asyncio.create_task(self._work(lane, version, {}), name="chinwag-webhook-lane")
+            work = self._work(lane, version, heads.get(lane, []), tokens)
+            task = asyncio.create_task(work, name="chinwag-webhook-lane")
             self._lanes.add(task)
             task.add_done_callback(self._lane_done)
             started.append(task)
@@ -170,24 +207,18 @@ class Dispatcher:
         self._wake.set()
 
     async def round(self) -> int:
-        """Lease due lanes and work them to the end of their batch; how many (tests, profiling)."""
+        """Lease due lanes and work them to the end of their batch, outcomes recorded; how many
+        (tests, profiling)."""
         started = await self.fill()
         await asyncio.gather(*started)
+        await self.fill(claim=False)
         return len(started)
 
-    async def _token(self, account_sid: str, tokens: dict[str, str | None]) -> str | None:
-        if account_sid not in tokens:
-            async with self._db.read() as tx:
-                tokens[account_sid] = await account_repo.auth_token(tx, account_sid)
-        return tokens[account_sid]
-
-    async def _work(self, lane: str, version: int, tokens: dict[str, str | None]) -> None:
+    async def _work(self, lane: str, version: int, rows: list[Delivery], tokens: dict[str, str]) -> None:
         outcomes: list[Outcome] = []
         drained = False
         next_at = self._now()
         try:
-            async with self._db.read() as tx:
-                rows = await outbox.lane_head(tx, lane, LANE_BATCH)
             started = time.monotonic()
             for row in rows:
                 if time.monotonic() - started > LANE_BUDGET:
@@ -195,7 +226,7 @@ class Dispatcher:
                 if row.next_at > self._now():  # the head is waiting for its retry
                     next_at = row.next_at
                     break
-                outcome = await self._attempt(row, tokens)
+                outcome = await self._attempt(row, tokens.get(row.account_sid))
                 outcomes.append(outcome)
                 if outcome.status == outbox.PENDING:
                     next_at = outcome.next_at
@@ -205,16 +236,12 @@ class Dispatcher:
         except Exception as exc:
             report_background_failure(log, f"webhook lane {lane}", exc)
         finally:
-            await self._settle(lane, version, outcomes, drained, next_at)
+            # Recorded by the next `fill`, together with the other lanes that finished meanwhile:
+            # one write transaction for many lanes rather than one each (bench/webhooks.py).
+            self._settlements.append(Settlement(lane, version, outcomes, drained, next_at))
 
-    async def _settle(self, lane: str, version: int, outcomes: list[Outcome], drained: bool, next_at: float) -> None:
-        async with self._db.write() as tx:
-            await outbox.record(tx, outcomes)
-            await outbox.release_lane(tx, lane, version, drained, next_at)
-
-    async def _attempt(self, row: Delivery, tokens: dict[str, str | None]) -> Outcome:
+    async def _attempt(self, row: Delivery, token: str | None) -> Outcome:
         attempts = row.attempts + 1
-        token = await self._token(row.account_sid, tokens)
         if token is None:  # the account is gone: nobody to sign for
             result = Result(None, None, "refused: the account no longer exists")
         else:

@@ -4,8 +4,8 @@ Used by the dispatcher (post-events) and by pre-event calls alike. The URL reque
 configured one without its fragment (fragment.py); for GET the parameters are appended to its
 query. What is signed is that URL exactly as it goes on the wire: normalised once (characters a
 client must percent-encode are encoded), then sent with `encoded=True` so the HTTP client does
-not re-encode it (docs/decisions.md #74). aiohttp, not httpx: with 50 deliveries in flight httpx
-stalled until its timeouts on this machine, aiohttp did not (bench/webhooks.py).
+not re-encode it (docs/decisions.md #74). The request goes through http_client.py (why not a
+general-purpose client: see there).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import aiohttp
 from yarl import URL
 
 from chinwag.events import fragment, signing
+from chinwag.events.http_client import HttpClient, ResponseTooLarge, Timeouts
 from chinwag.events.ssrf import Guard, Refused
 
 BODY_KEPT = 1024  # bytes of a response body kept in the delivery log
@@ -61,19 +61,10 @@ def wire_url(url: str, method: str, params: list[tuple[str, str]]) -> str:
 class Sender:
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
-        self._session: aiohttp.ClientSession | None = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            # No connection cap: the dispatcher bounds how many lanes it works at once.
-            connector = aiohttp.TCPConnector(limit=0, use_dns_cache=False)
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False)
-        return self._session
+        self._http = HttpClient()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        self._http.close()
 
     async def send(self, req: Request, auth_token: str) -> Result:
         _, over = fragment.split(req.url)
@@ -82,13 +73,20 @@ class Sender:
         target = URL(url, encoded=True)
         form = [] if method == "GET" else req.params
         host = target.host or ""
-        port = target.port or (443 if target.scheme == "https" else 80)
-        headers = {
-            "Host": target.raw_authority,
-            "X-Twilio-Signature": signing.signature(auth_token, url, form),
-            "I-Twilio-Idempotency-Token": req.token,
-            "User-Agent": "TwilioProxy/1.1 (chinwag)",
-        }
+        tls = target.scheme == "https"
+        port = target.port or (443 if tls else 80)
+        body = b"" if method == "GET" else urlencode(form).encode()
+        head = [
+            f"{method} {target.raw_path_qs or '/'} HTTP/1.1",
+            f"Host: {target.raw_authority}",
+            f"X-Twilio-Signature: {signing.signature(auth_token, url, form)}",
+            f"I-Twilio-Idempotency-Token: {req.token}",
+            "User-Agent: TwilioProxy/1.1 (chinwag)",
+            "Accept: */*",
+        ]
+        if method != "GET":
+            head.append("Content-Type: application/x-www-form-urlencoded")
+            head.append(f"Content-Length: {len(body)}")
         try:
             address = await self.guard.resolve(host, port)
         except Refused as exc:
@@ -96,27 +94,19 @@ class Sender:
         except OSError as exc:
             return Result(None, None, f"cannot resolve {host}: {exc}")
         # Connect to the checked address; the Host header and TLS SNI keep the name.
-        direct = target.with_host(address)
-        timeout = aiohttp.ClientTimeout(total=over.total, sock_connect=over.connect, sock_read=over.read)
-        data = None
-        if method != "GET":
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            data = urlencode(form).encode()
+        timeouts = Timeouts(connect=over.connect, read=over.read, total=over.total)
         try:
-            async with self._client().request(
-                method,
-                direct,
-                headers=headers,
-                data=data,
-                timeout=timeout,
-                allow_redirects=False,
-                server_hostname=host if target.scheme == "https" else None,
-            ) as response:
-                content = await response.read()
-                status = response.status
+            status, content = await self._http.request(
+                address=address,
+                port=port,
+                tls_name=host if tls else None,
+                head=("\r\n".join(head) + "\r\n\r\n").encode("latin-1"),
+                body=body,
+                timeouts=timeouts,
+            )
         except TimeoutError:
             return Result(None, None, f"timed out after {over.total:g} s")
-        except aiohttp.ClientError as exc:
+        except (OSError, ResponseTooLarge) as exc:  # ConnectionError and ssl errors are OSErrors
             return Result(None, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-        body = content[:BODY_KEPT].decode("utf-8", errors="replace")
-        return Result(status, body, None, content)
+        text = content[:BODY_KEPT].decode("utf-8", errors="replace")
+        return Result(status, text, None, content)

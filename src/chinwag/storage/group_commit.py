@@ -46,6 +46,11 @@ class GroupCommit(Generic[T]):
         self._flushing: asyncio.Task[None] | None = None
         self._batch_wrote = False  # a request of the open batch changed rows and kept them
         self._syncer = ThreadPoolExecutor(1, thread_name_prefix="chinwag-commit")
+        self._hooked: tuple[asyncio.Future[None] | None, set[Callable[[], None]]] = (None, set())
+        # Waiting for another process's write lock is done here, off SQLite's busy handler, which
+        # sleeps with the event loop blocked (and in steps of up to 100 ms): see `begin`.
+        self._busy_limit = float(conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
+        conn.execute("PRAGMA busy_timeout=0")
 
     def transaction(self) -> _Transaction[T]:
         return _Transaction(self)
@@ -79,9 +84,33 @@ class GroupCommit(Generic[T]):
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once the open batch (the caller's, inside `transaction()`) has committed;
-        never if it fails. The webhook outbox wakes its dispatcher this way."""
-        if self._batch is not None:
-            self._batch.add_done_callback(lambda f: None if f.cancelled() or f.exception() else callback())
+        never if it fails; once per batch however many of its requests ask. The webhook outbox
+        wakes its dispatcher this way."""
+        batch = self._batch
+        if batch is None:
+            return
+        if self._hooked[0] is not batch:
+            self._hooked = (batch, set())
+        if callback in self._hooked[1]:
+            return
+        self._hooked[1].add(callback)
+        batch.add_done_callback(lambda f: None if f.cancelled() or f.exception() else callback())
+
+    async def begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting for another process (a second worker, the webhook delivery
+        process) to release the write lock with the event loop free: short sleeps, up to the
+        connection's busy timeout, then SQLite's own "database is locked" (a 503, #50)."""
+        waited, pause = 0.0, 0.0002
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or waited >= self._busy_limit:
+                    raise
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 0.002)
 
     async def close(self) -> None:
         """Commit what is open, then close the connection."""
@@ -122,7 +151,7 @@ class _Transaction(Generic[T]):
         await group.lock.acquire()
         try:
             if group._batch is None:
-                group.conn.execute("BEGIN IMMEDIATE")
+                await group.begin()
                 group._batch_wrote = False
                 group._batch = asyncio.get_running_loop().create_future()
             group.conn.execute("SAVEPOINT request")

@@ -11,6 +11,13 @@ async def auth_token(tx: Tx, account_sid: str) -> str | None:
     return None if row is None else str(row["auth_token"])
 
 
+async def auth_tokens(tx: Tx, account_sids: set[str]) -> dict[str, str]:
+    """The auth tokens of those accounts that exist (webhook signing)."""
+    marks = ", ".join("?" for _ in account_sids)
+    rows = await tx.values(f"SELECT sid, auth_token FROM accounts WHERE sid IN ({marks})", *account_sids)
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 async def insert(tx: Tx, sid: str, token: str, friendly_name: str | None, now: str) -> None:
     await tx.run(
         "INSERT INTO accounts (sid, auth_token, friendly_name, date_created) VALUES (?, ?, ?, ?)",

@@ -144,13 +144,21 @@ async def claim_lanes(tx: Tx, now: float, lease_until: float, limit: int) -> lis
     return lanes
 
 
-async def lane_head(tx: Tx, lane: str, limit: int) -> list[Delivery]:
+async def lane_heads(tx: Tx, lanes: list[str], limit: int) -> dict[str, list[Delivery]]:
+    """Each lane's first `limit` pending deliveries in id order, in one statement."""
+    marks = ", ".join("?" for _ in lanes)
     rows = await tx.values(
-        f"SELECT {COLUMNS} FROM webhook_deliveries WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT ?",
-        lane,
+        f"SELECT {COLUMNS} FROM (SELECT {COLUMNS}, ROW_NUMBER() OVER (PARTITION BY lane ORDER BY id) AS n"
+        f" FROM webhook_deliveries WHERE lane IN ({marks}) AND status = 'pending') AS head"
+        " WHERE n <= ? ORDER BY id",
+        *lanes,
         limit,
     )
-    return [from_row(r) for r in rows]
+    heads: dict[str, list[Delivery]] = {}
+    for r in rows:
+        d = from_row(r)
+        heads.setdefault(d.lane, []).append(d)
+    return heads
 
 
 @dataclass(slots=True)

@@ -1,0 +1,135 @@
+"""Webhook delivery in a process of its own, beside `chinwag serve`'s workers.
+
+Why: delivering is CPU work (an HTTP exchange, the outcome written back) of about the size of
+serving a request. Run inside a worker, it shared that worker's event loop with the requests, and
+posting with a hook configured ran at under half the rate without one (bench/webhooks.py). In its
+own process the request path keeps only the outbox insert; the delivery work runs on whatever
+core is free (docs/decisions.md #118).
+
+How it is wired:
+- `chinwag serve` calls `Supervisor.start()` before the workers start (and `stop()` when they
+  are done). The supervisor runs `python -m chinwag.events.delivery_process` with the same
+  environment (so the same settings) and starts it again if it dies. The child is told by the
+  kernel to stop if `chinwag serve` itself dies (PR_SET_PDEATHSIG), so a killed server leaves
+  nothing behind; its lanes' leases expire and the next dispatcher takes them over.
+- The serve command sets `CHINWAG_WEBHOOK_DISPATCH=process` for its workers: they start no
+  dispatcher and, on SQLite, wake this one after a commit that wrote deliveries through a Unix
+  datagram socket (wake.py). On PostgreSQL the transaction's NOTIFY wakes it, as it did before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from chinwag import logs
+from chinwag.config import load_settings
+from chinwag.events import wake
+
+log = logging.getLogger("chinwag.webhooks")
+
+PROCESS = "process"  # CHINWAG_WEBHOOK_DISPATCH value `chinwag serve` gives its workers
+_PR_SET_PDEATHSIG = 1
+# Seconds between this process's write transactions on SQLite. Each one takes the file's write
+# lock (and an fsync) away from the workers' group commits, which wait for it with their event
+# loop blocked; at most ~40 a second keeps that to a few per cent (bench/webhooks.py), for a few
+# tens of milliseconds more latency.
+SQLITE_COALESCE = 0.1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Supervisor:
+    """Keeps one delivery process running while `chinwag serve` runs."""
+
+    def __init__(self) -> None:
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread = threading.Thread(target=self._watch, name="chinwag-delivery-supervisor", daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        env = os.environ | {"CHINWAG_WEBHOOK_DISPATCH": "1"}
+        cmd = [sys.executable, "-m", "chinwag.events.delivery_process"]
+        self._child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            child = self._child
+            assert child is not None
+            code = child.wait()
+            if self._stopping.is_set():
+                return
+            log.warning("the webhook delivery process exited (%s); starting it again in 1 s", code)
+            if self._stopping.wait(1.0):
+                return
+            self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        child = self._child
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+async def _serve() -> None:
+    from chinwag.core.clock import OffsetClock
+    from chinwag.core.sids import SidFactory
+    from chinwag.domain.deps import Deps
+    from chinwag.events import Events
+    from chinwag.events.dispatcher import COALESCE
+    from chinwag.events.ssrf import parse_networks
+    from chinwag.storage.db import SqliteDatabase, open_database
+
+    settings = load_settings()
+    db = open_database(settings.database_url)
+    await db.start()
+    deps = Deps(OffsetClock(settings.clock_offset), SidFactory(None))
+    events = Events(
+        db,
+        deps,
+        allow=parse_networks(settings.webhook_allow),
+        emulator=settings.emulator,
+        poll=settings.webhook_poll,
+        coalesce=SQLITE_COALESCE if isinstance(db, SqliteDatabase) else COALESCE,
+    )
+    listener = wake.listen(wake.path_for(os.getppid()), events.dispatcher.wake)
+    events.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        listener.close()
+        await events.stop()
+        await db.close()
+
+
+def main() -> None:
+    logs.configure(load_settings().log_level)
+    asyncio.run(_serve())
+
+
+if __name__ == "__main__":
+    main()
