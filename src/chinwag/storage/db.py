@@ -46,6 +46,10 @@ class Tx(Protocol):
     async def all(self, sql: str, *args: Any) -> list[Row]: ...
     async def values(self, sql: str, *args: Any) -> list[Any]: ...  # rows read by position only
     async def run(self, sql: str, *args: Any) -> int: ...
+    # A write transaction's first statement that may be the whole transaction: a row back means it
+    # wrote and committed (nothing may follow); None means it wrote nothing and the transaction
+    # goes on. PostgreSQL sends it without BEGIN/COMMIT: one round trip (see PostgresWriteTx).
+    async def solo(self, sql: str, *args: Any) -> Row | None: ...
 
 
 class Database(Protocol):
@@ -99,6 +103,9 @@ class SqliteTx:
 
     async def run(self, sql: str, *args: Any) -> int:
         return self._execute(sql, args).rowcount
+
+    async def solo(self, sql: str, *args: Any) -> Row | None:
+        return self._execute(sql, args).fetchone()  # a savepoint of the batch, like any other statement
 
 
 def connect_sqlite(path: str, *, any_thread: bool = False) -> sqlite3.Connection:
@@ -232,6 +239,72 @@ class PostgresTx:
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
+    async def solo(self, sql: str, *args: Any) -> Row | None:
+        return await self.one(sql, *args)  # outside a write: a statement commits by itself anyway
+
+
+class PostgresWriteTx(PostgresTx):
+    """A write transaction whose BEGIN is sent with its first statement's turn, not before it.
+
+    Every statement costs a round trip to the server, and so do BEGIN and COMMIT: a request whose
+    whole write is one statement (a message post, through the `chinwag_post_message` function of
+    migration 0014) runs it with `solo()`, outside any transaction block, where PostgreSQL commits
+    it by itself: one round trip instead of three. Any other statement sends BEGIN first, and the
+    transaction commits when the `write()` block ends, as before.
+    """
+
+    __slots__ = ("_transaction", "solo_state")
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self._transaction: Any = None  # asyncpg's Transaction once BEGIN was sent
+        # "" nothing sent; "sent" a solo statement is under way; "done" it wrote and committed.
+        self.solo_state = ""
+
+    @property
+    def begun(self) -> bool:
+        return self._transaction is not None
+
+    async def _begin(self) -> None:
+        if self.solo_state == "done":
+            raise RuntimeError("a solo statement ended this transaction; nothing may follow it")
+        self._transaction = self._conn.transaction()
+        await self._transaction.start()
+
+    async def one(self, sql: str, *args: Any) -> Row | None:
+        if self._transaction is None:
+            await self._begin()
+        return await super().one(sql, *args)
+
+    async def all(self, sql: str, *args: Any) -> list[Row]:
+        if self._transaction is None:
+            await self._begin()
+        return await super().all(sql, *args)
+
+    async def run(self, sql: str, *args: Any) -> int:
+        if self._transaction is None:
+            await self._begin()
+        return await super().run(sql, *args)
+
+    async def solo(self, sql: str, *args: Any) -> Row | None:
+        if self._transaction is not None or self.solo_state:
+            return await self.one(sql, *args)  # not the first statement: an ordinary one
+        # A connection already known lost sends nothing: its error is retryable like any other
+        # before COMMIT. Otherwise the statement is its own COMMIT, and a fault from here on leaves
+        # its outcome unknown (`write()`).
+        self.solo_state = "" if self._conn.is_closed() else "sent"
+        row = await super().one(sql, *args)
+        self.solo_state = "done" if row is not None else ""
+        return row
+
+    async def commit(self) -> None:
+        if self._transaction is not None:
+            await self._transaction.commit()
+
+    async def rollback(self) -> None:
+        if self._transaction is not None and not self._conn.is_closed():
+            await self._transaction.rollback()
+
 
 def _integrity(exc: Exception) -> Exception:
     constraint: str = getattr(exc, "constraint_name", None) or str(exc)
@@ -301,34 +374,40 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        """One transaction. A connection fault before COMMIT was sent is a retryable StorageFault
-        (nothing was applied); one during COMMIT is not retryable, its outcome unknown
-        (docs/decisions.md #51)."""
+        """One transaction (BEGIN sent lazily, see PostgresWriteTx). A connection fault before COMMIT
+        was sent is a retryable StorageFault (nothing was applied); one during COMMIT, or during a
+        solo statement (its own commit), is not retryable, its outcome unknown (docs/decisions.md #51)."""
         pool = self._require_pool()
         conn = await self._acquire(pool)
         try:
-            transaction = conn.transaction()
+            tx = PostgresWriteTx(conn)
             try:
-                await transaction.start()
-                yield PostgresTx(conn)
+                yield tx
             except BaseException as exc:
                 if postgres_connection_fault(exc):
+                    if tx.solo_state == "sent":
+                        raise await self._unknown(pool, conn, exc) from exc
                     raise await self._lost(pool, conn, exc) from exc
-                if not conn.is_closed():
-                    await transaction.rollback()
+                await tx.rollback()
                 raise
             try:
-                await transaction.commit()
+                await tx.commit()
             except BaseException as exc:
                 if postgres_connection_fault(exc):
-                    _drop(conn)
-                    await pool.expire_connections()
-                    raise StorageFault("commit-unknown", _describe(exc), outcome_unknown=True) from exc
+                    raise await self._unknown(pool, conn, exc) from exc
                 raise
             if monitor.failing is not None:
                 monitor.write_committed()
         finally:
             await pool.release(conn)
+
+    @staticmethod
+    async def _unknown(pool: asyncpg.Pool, conn: asyncpg.Connection, exc: BaseException) -> StorageFault:
+        """The connection broke while the server may have been committing: applied or not, nobody
+        here can know, so the request must not run again."""
+        _drop(conn)
+        await pool.expire_connections()
+        return StorageFault("commit-unknown", _describe(exc), outcome_unknown=True)
 
     @staticmethod
     async def _acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
