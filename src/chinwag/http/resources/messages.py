@@ -101,7 +101,7 @@ async def create(ctx: Ctx) -> Response:
             plain = await messages.post_plain(tx, ctx.deps, ctx.account_sid, ctx.service_sid, ref, data)
             if plain is not None:
                 return json_response(to_wire(plain, ctx.prefix), 201)
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True)
+        _, conv = await ctx.conversation(tx, lock=True)
         message = await messages.post(tx, ctx.deps, conv, data)
         if origin is not None:
             where = {"service_sid": conv.chat_service_sid, "conversation_sid": conv.sid}

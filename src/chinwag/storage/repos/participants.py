@@ -143,19 +143,15 @@ async def set_horizon(tx: Tx, p: Participant, index: int | None, now: str) -> Pa
     sees (the old horizon) and skips it without waiting, so a count taken meanwhile would miss or
     keep that message.
     """
-    unread = 0
-    if index is not None:
-        row = await tx.one(
-            "SELECT COUNT(*) AS n FROM messages WHERE conversation_sid = ? AND msg_index > ?",
-            p.conversation_sid,
-            index,
-        )
-        unread = int(row["n"]) if row is not None else 0
+    # The count inside the UPDATE (one round trip on PostgreSQL): its snapshot is taken after the
+    # locks above were granted, so it sees every message committed before them.
     row = await tx.one(
-        "UPDATE participants SET last_read_message_index = ?, unread_count = ?, date_updated = ?"
-        f" WHERE sid = ? RETURNING {COLUMNS}",
+        "UPDATE participants SET last_read_message_index = ?, unread_count = CASE WHEN CAST(? AS BIGINT) IS NULL THEN 0 ELSE"
+        " (SELECT COUNT(*) FROM messages WHERE conversation_sid = participants.conversation_sid AND msg_index > ?)"
+        f" END, date_updated = ? WHERE sid = ? RETURNING {COLUMNS}",
         index,
-        unread,
+        index,
+        index,
         now,
         p.sid,
     )
