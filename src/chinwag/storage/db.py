@@ -50,6 +50,9 @@ class Tx(Protocol):
     # wrote and committed (nothing may follow); None means it wrote nothing and the transaction
     # goes on. PostgreSQL sends it without BEGIN/COMMIT: one round trip (see PostgresWriteTx).
     async def solo(self, sql: str, *args: Any) -> Row | None: ...
+    # A plain read (no lock) before a write's first other statement: PostgreSQL runs it ahead of
+    # BEGIN, where it sees what it would see inside (READ COMMITTED: a snapshot per statement).
+    async def before(self, sql: str, *args: Any) -> Row | None: ...
 
 
 class Database(Protocol):
@@ -106,6 +109,9 @@ class SqliteTx:
 
     async def solo(self, sql: str, *args: Any) -> Row | None:
         return self._execute(sql, args).fetchone()  # a savepoint of the batch, like any other statement
+
+    async def before(self, sql: str, *args: Any) -> Row | None:
+        return self._execute(sql, args).fetchone()
 
 
 def connect_sqlite(path: str, *, any_thread: bool = False) -> sqlite3.Connection:
@@ -242,6 +248,9 @@ class PostgresTx:
     async def solo(self, sql: str, *args: Any) -> Row | None:
         return await self.one(sql, *args)  # outside a write: a statement commits by itself anyway
 
+    async def before(self, sql: str, *args: Any) -> Row | None:
+        return await self.one(sql, *args)
+
 
 class PostgresWriteTx(PostgresTx):
     """A write transaction whose BEGIN is sent with its first statement's turn, not before it.
@@ -296,6 +305,11 @@ class PostgresWriteTx(PostgresTx):
         row = await super().one(sql, *args)
         self.solo_state = "done" if row is not None else ""
         return row
+
+    async def before(self, sql: str, *args: Any) -> Row | None:
+        if self._transaction is not None or self.solo_state:
+            return await self.one(sql, *args)
+        return await super().one(sql, *args)
 
     async def commit(self) -> None:
         if self._transaction is not None:

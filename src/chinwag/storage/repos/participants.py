@@ -146,8 +146,9 @@ async def set_horizon(tx: Tx, p: Participant, index: int | None, now: str) -> Pa
     # The count inside the UPDATE (one round trip on PostgreSQL): its snapshot is taken after the
     # locks above were granted, so it sees every message committed before them.
     row = await tx.one(
-        "UPDATE participants SET last_read_message_index = ?, unread_count = CASE WHEN CAST(? AS BIGINT) IS NULL THEN 0 ELSE"
-        " (SELECT COUNT(*) FROM messages WHERE conversation_sid = participants.conversation_sid AND msg_index > ?)"
+        "UPDATE participants SET last_read_message_index = ?,"
+        " unread_count = CASE WHEN CAST(? AS BIGINT) IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages"
+        " WHERE conversation_sid = participants.conversation_sid AND msg_index > ?)"
         f" END, date_updated = ? WHERE sid = ? RETURNING {COLUMNS}",
         index,
         index,

@@ -75,8 +75,10 @@ def _insert_values(user: User) -> tuple[str | int | None, ...]:
     )
 
 
-async def insert(tx: Tx, user: User) -> User:
-    row = await tx.one(f"{_INSERT} RETURNING {_COLUMNS}", *_insert_values(user))
+async def insert(tx: Tx, user: User, *, alone: bool = False) -> User:
+    """`alone`: the insert is all the transaction writes (`Tx.solo`: one round trip on PostgreSQL)."""
+    sql = f"{_INSERT} RETURNING {_COLUMNS}"
+    row = await (tx.solo(sql, *_insert_values(user)) if alone else tx.one(sql, *_insert_values(user)))
     assert row is not None
     return _user(row)
 
