@@ -165,19 +165,19 @@ async def update(
     if data.date_created is not None:
         changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")
     changes["date_updated"] = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else deps.now()
-    if data.last_read_message_index is not None:
-        read_state.parse_horizon(data.last_read_message_index)  # validate before writing anything
+    horizon: tuple[int | None, str] | None = None
+    if data.last_read_message_index is not None:  # validated before writing anything
+        horizon = (read_state.parse_horizon(data.last_read_message_index), deps.now())
     if data.last_read_timestamp is not None:
         changes["last_read_timestamp"] = read_state.parse_timestamp(data.last_read_timestamp)
     changed = replace(current, **changes)  # type: ignore[arg-type]
-    changed = await repo.update(tx, changed)
+    # The horizon moves in the same UPDATE (one round trip less on PostgreSQL); see set_horizon.
+    changed = await repo.update(tx, changed, horizon=horizon)
     if conv.state != timers.CLOSED and binding_key(changed) != binding_key(current):
         try:
             await repo.set_binding_key(tx, changed.sid, binding_key(changed))
         except UniqueViolation:
             raise TwilioError(ErrorCode.BINDING_IN_USE) from None
-    if data.last_read_message_index is not None:
-        changed = await read_state.apply(tx, deps, changed, horizon=data.last_read_message_index)
     return changed
 
 
