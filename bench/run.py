@@ -158,9 +158,8 @@ def attempt(settings: Settings, scenarios: list[Scenario], servers: Servers) -> 
 
 
 def failed(scenario: Scenario, note: str, met: bool | None = False) -> Outcome:
-    return Outcome(
-        scenario.name, scenario.title, scenario.engine, scenario.describe_target(), baseline_label(scenario), met=met, note=note
-    )
+    target = scenario.describe_target()
+    return Outcome(scenario.name, scenario.title, scenario.engine, target, baseline_label(scenario), met=met, note=note)
 
 
 def baseline_label(scenario: Scenario) -> str:
