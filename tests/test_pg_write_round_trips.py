@@ -110,7 +110,7 @@ def test_hot_writes_take_few_round_trips() -> None:
     # COMMIT (8 before).
     assert len(counts["add"]) == 6, counts["add"]
     # A horizon move (by participant SID): BEGIN, scope + conversation lock, participant lock, the
-    # update with the horizon and its count, COMMIT (7 before).
+    # update with the horizon and its count, COMMIT (8 before).
     assert len(counts["move"]) == 5, counts["move"]
 
 
