@@ -171,15 +171,6 @@ def baseline_label(scenario: Scenario) -> str:
 # --- engines ------------------------------------------------------------------------------------
 
 
-def keys_of(scenarios: list[Scenario]) -> list[ServerKey]:
-    keys: list[ServerKey] = []
-    for s in scenarios:
-        for key in (_key(s), baseline_key(s)):
-            if key is not None and key not in keys:
-                keys.append(key)
-    return keys
-
-
 async def _pg_execute(url: str, sql: str) -> str:
     import asyncpg
 
@@ -191,38 +182,69 @@ async def _pg_execute(url: str, sql: str) -> str:
 
 
 def run_all(settings: Settings, scenarios: list[Scenario]) -> list[Outcome]:
-    """One chinwag server per (engine, database, workers) the scenarios need, all up for the whole
-    run, so a PostgreSQL scenario can alternate with its SQLite baseline. PostgreSQL databases live
-    in fresh schemas of the database at `settings.postgres_url`, dropped afterwards."""
-    with ExitStack() as stack:
+    """One chinwag server per (engine, database, workers) a scenario needs (a PostgreSQL scenario
+    alternates with its SQLite baseline's server), started before the first scenario that needs it
+    and stopped after the last: PostgreSQL's connections are limited (`max_connections`, 100 by
+    default), and each worker's pool holds up to 10. Databases are made once per run; PostgreSQL
+    ones live in fresh schemas of the database at `settings.postgres_url`, dropped afterwards."""
+    keys_needed = [[k for k in (_key(s), baseline_key(s)) if k is not None] for s in scenarios]
+    last_use = {key: i for i, keys in enumerate(keys_needed) for key in keys}
+    with ExitStack() as data_stack:
         datasets: dict[tuple[str, datagen.DataSpec], datagen.Dataset] = {}
         servers: Servers = {}
+        running: dict[ServerKey, ExitStack] = {}
         broken: dict[ServerKey, str] = {}
-        pg_down = _postgres_down(settings) if any(k[0] == "postgresql" for k in keys_of(scenarios)) else None
-        for key in keys_of(scenarios):
-            engine, spec, workers = key
-            if engine == "postgresql" and pg_down is not None:
-                broken[key] = pg_down
-                continue
-            try:
-                if (engine, spec) not in datasets:
-                    datasets[engine, spec] = _dataset(stack, settings, engine, spec)
-                data = datasets[engine, spec]
-                name = f"{engine}-{spec.key()}-{workers}w"
-                url = stack.enter_context(chinwag_server(data, server_cpus(settings, workers), name, workers))
-                servers[key] = (data, url)
-            except Exception as exc:  # the data or the server: every scenario needing it fails
-                print(f"{engine} {spec.describe()}: FAILED: {exc}", flush=True)
-                broken[key] = f"failed: {str(exc).splitlines()[0][:200]}"
+        pg_down = _postgres_down(settings) if any(k[0] == "postgresql" for k in last_use) else None
         outcomes = []
-        for scenario in scenarios:
-            missing = [broken[k] for k in (_key(scenario), baseline_key(scenario)) if k in broken]
-            if missing:
-                skipped = missing[0].startswith("skipped")
-                outcomes.append(failed(scenario, missing[0], met=None if skipped else False))
-            else:
-                outcomes += attempt(settings, [scenario], servers)
+        try:
+            for i, scenario in enumerate(scenarios):
+                for key in keys_needed[i]:
+                    if key not in servers and key not in broken:
+                        _start(settings, key, pg_down, data_stack, datasets, servers, running, broken)
+                missing = [broken[k] for k in keys_needed[i] if k in broken]
+                if missing:
+                    skipped = missing[0].startswith("skipped")
+                    outcomes.append(failed(scenario, missing[0], met=None if skipped else False))
+                else:
+                    outcomes += attempt(settings, [scenario], servers)
+                for key in keys_needed[i]:
+                    if last_use[key] == i and key in running:
+                        running.pop(key).close()
+                        servers.pop(key, None)
+        finally:
+            for stack in running.values():
+                stack.close()
         return outcomes
+
+
+def _start(
+    settings: Settings,
+    key: ServerKey,
+    pg_down: str | None,
+    data_stack: ExitStack,
+    datasets: dict[tuple[str, datagen.DataSpec], datagen.Dataset],
+    servers: Servers,
+    running: dict[ServerKey, ExitStack],
+    broken: dict[ServerKey, str],
+) -> None:
+    engine, spec, workers = key
+    if engine == "postgresql" and pg_down is not None:
+        broken[key] = pg_down
+        return
+    stack = ExitStack()
+    try:
+        if (engine, spec) not in datasets:
+            datasets[engine, spec] = _dataset(data_stack, settings, engine, spec)
+        data = datasets[engine, spec]
+        name = f"{engine}-{spec.key()}-{workers}w"
+        url = stack.enter_context(chinwag_server(data, server_cpus(settings, workers), name, workers))
+    except Exception as exc:  # the data or the server: every scenario needing it fails
+        stack.close()
+        print(f"{engine} {spec.describe()}: FAILED: {exc}", flush=True)
+        broken[key] = f"failed: {str(exc).splitlines()[0][:200]}"
+        return
+    running[key] = stack
+    servers[key] = (data, url)
 
 
 def _postgres_down(settings: Settings) -> str | None:
