@@ -336,7 +336,10 @@ def test_0014_post_message_function(database: str) -> None:
         assert db.all("SELECT sid FROM messages ORDER BY sid") == [("IM0",), ("IM1",)]
     migrate.downgrade(database, "0011")
     if db.postgres:
-        gone = "SELECT 1 FROM pg_proc WHERE proname = 'chinwag_post_message' AND pronamespace = current_schema()::regnamespace"
+        gone = (
+            "SELECT 1 FROM pg_proc WHERE proname = 'chinwag_post_message'"
+            " AND pronamespace = current_schema()::regnamespace"
+        )
         assert db.all(gone) == []
     assert len(db.all("SELECT sid FROM messages")) == (2 if db.postgres else 1)
     migrate.upgrade(database)
