@@ -399,7 +399,9 @@ class PostgresDatabase:
                 yield tx
             except BaseException as exc:
                 if postgres_connection_fault(exc):
-                    if tx.solo_state == "sent":
+                    # The server refusing the statement (no space, read-only) means it failed,
+                    # whole; a connection lost under it leaves its commit unknown.
+                    if tx.solo_state == "sent" and not isinstance(exc, _REFUSED):
                         raise await self._unknown(pool, conn, exc) from exc
                     raise await self._lost(pool, conn, exc) from exc
                 await tx.rollback()
@@ -440,6 +442,10 @@ class PostgresDatabase:
         _drop(conn)
         await pool.expire_connections()
         return StorageFault("connection-lost", _describe(exc), retryable=True)
+
+
+# Faults the server reports as the statement's own error: nothing of it was committed.
+_REFUSED = (asyncpg.InsufficientResourcesError, asyncpg.ReadOnlySQLTransactionError)
 
 
 def _drop(conn: asyncpg.Connection) -> None:
