@@ -270,10 +270,6 @@ class PostgresWriteTx(PostgresTx):
         # "" nothing sent; "sent" a solo statement is under way; "done" it wrote and committed.
         self.solo_state = ""
 
-    @property
-    def begun(self) -> bool:
-        return self._transaction is not None
-
     async def _begin(self) -> None:
         if self.solo_state == "done":
             raise RuntimeError("a solo statement ended this transaction; nothing may follow it")
@@ -302,7 +298,12 @@ class PostgresWriteTx(PostgresTx):
         # before COMMIT. Otherwise the statement is its own COMMIT, and a fault from here on leaves
         # its outcome unknown (`write()`).
         self.solo_state = "" if self._conn.is_closed() else "sent"
-        row = await super().one(sql, *args)
+        try:
+            row = await super().one(sql, *args)
+        except BaseException as exc:
+            if not postgres_connection_fault(exc):
+                self.solo_state = ""  # the server answered with an error: nothing was committed
+            raise
         self.solo_state = "done" if row is not None else ""
         return row
 
