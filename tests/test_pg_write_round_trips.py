@@ -62,8 +62,9 @@ def test_hot_writes_take_few_round_trips() -> None:
             async with pool.acquire() as conn:
                 conn.add_query_logger(counter)
             async with db.write() as tx:
-                conv = await conversations.create(tx, deps, await _scope(tx, account_sid), ConversationInput())
                 scope = await _scope(tx, account_sid)
+                conv = await conversations.create(tx, deps, scope, ConversationInput())
+                other = await conversations.create(tx, deps, scope, ConversationInput())
                 sids = [
                     (await participants.add(tx, deps, scope, conv, ParticipantInput(identity=who))).sid
                     for who in ("ann", "bob", "cid")
@@ -80,6 +81,12 @@ def test_hot_writes_take_few_round_trips() -> None:
                 scope, locked = await conversations.fetch_scoped(tx, account_sid, None, conv.sid, "", lock=True)
                 await participants.add(tx, deps, scope, locked, ParticipantInput(identity=next(newcomers)))
 
+            members = iter(("bob", "cid"))  # users already, from `conv`
+
+            async def add_member(tx: Tx) -> None:
+                scope, locked = await conversations.fetch_scoped(tx, account_sid, None, other.sid, "", lock=True)
+                await participants.add(tx, deps, scope, locked, ParticipantInput(identity=next(members)))
+
             horizons = iter(("0", "1"))
 
             async def move(tx: Tx) -> None:  # as http/resources/participants.py::update
@@ -94,7 +101,13 @@ def test_hot_writes_take_few_round_trips() -> None:
             async def create_user(tx: Tx) -> None:  # as http/resources/users.py::create
                 await users.create_in(tx, deps, account_sid, None, "", next(identities), alone=True)
 
-            for name, work in (("post", post), ("add", add), ("move", move), ("user", create_user)):
+            for name, work in (
+                ("post", post),
+                ("add", add),
+                ("add existing", add_member),
+                ("move", move),
+                ("user", create_user),
+            ):
                 await _counted(db, counter, work)
                 counts[name] = await _counted(db, counter, work)
             await db.close()
@@ -109,6 +122,8 @@ def test_hot_writes_take_few_round_trips() -> None:
     # A participant add (new user): BEGIN, scope + conversation lock, configuration, user, participant,
     # COMMIT (8 before).
     assert len(counts["add"]) == 6, counts["add"]
+    # The same for a user that exists already: the user's insert-or-find is one statement (9 before).
+    assert len(counts["add existing"]) == 6, counts["add existing"]
     # A horizon move (by participant SID): BEGIN, scope + conversation lock, participant lock, the
     # update with the horizon and its count, COMMIT (8 before).
     assert len(counts["move"]) == 5, counts["move"]
