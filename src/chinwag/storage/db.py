@@ -6,9 +6,11 @@ primary-key read costs microseconds, far less than handing it to a thread pool. 
 event loop share a read connection, so a per-connection asyncio lock keeps each request's
 statements together; writes go through group commit (storage/group_commit.py): each request a
 savepoint of a shared `BEGIN IMMEDIATE` batch (no read-to-write upgrade deadlocks between worker
-processes), one COMMIT per batch, off the event loop. PostgreSQL runs through an asyncpg pool.
+processes), one COMMIT per batch, off the event loop. PostgreSQL runs through an asyncpg pool;
+its transactions (storage/pg_tx.py) send BEGIN lazily, so a write that is one statement can be a
+single round trip (`Tx.solo`).
 
-Repositories see only `Tx.one/all/run`, with `?` placeholders.
+Repositories see only `Tx.one/all/run/values` (and `solo`, `before`), with `?` placeholders.
 """
 
 from __future__ import annotations
