@@ -111,7 +111,9 @@ class Scenario:
     workers: int = 1
 
     def describe_target(self) -> str:
-        return self.target.describe(self.baseline.name if self.baseline else "bare")
+        if self.baseline is not None:
+            return self.target.describe(self.baseline.name)
+        return self.target.describe("bare+read" if self.bare == "pg-read" else "bare")
 
 
 def fetch_by_sid(data: Dataset) -> list[Request]:
@@ -196,35 +198,46 @@ SCENARIOS: list[Scenario] = [
     ),
 ]
 
-# PostgreSQL (issue 14), `bench/run --scenario pg-…` or `--only-postgres`. Each against its floor:
-# a fetch against the bare app doing one asyncpg read per request; a message post against
-# chinwag on SQLite (same data, same requests); the UserConversations page against SQLite too.
+# PostgreSQL (issue 14), `bench/run --postgres-only` or `--scenario pg-…`. Each against its floor:
+# a fetch against the bare app doing one asyncpg read per request; a message post against chinwag
+# on SQLite (same data, same requests); the UserConversations page against SQLite too. In this
+# order, so that few servers (and PostgreSQL connections) are up at once (run.py starts each
+# server before its first scenario and stops it after its last).
 _PG_READ_FLOOR = "bare + 1 asyncpg read"
-for _workers, _suffix in ((1, ""), (2, "-2w")):
-    _w = f", {_workers} workers" if _workers > 1 else ""
-    SCENARIOS += [
-        Scenario(
-            f"pg-fetch-user-sid{_suffix}",
-            f"GET /v1/Users/{{Sid}} (PostgreSQL{_w}) vs {_PG_READ_FLOOR}",
-            "postgresql",
-            fetch_by_sid,
-            ratio(0.7),
-            bare="pg-read",
-            workers=_workers,
-        ),
-        Scenario(
-            f"pg-post-message{_suffix}",
-            f"POST …/Messages (PostgreSQL{_w}) vs SQLite",
-            "postgresql",
-            post_messages,
-            relative(0.6),
-            expect_status=201,
-            data=LARGE,
-            baseline=Baseline("SQLite", post_messages, LARGE, engine="sqlite"),
-            workers=_workers,
-        ),
-    ]
+
+
+def _pg_fetch(workers: int) -> Scenario:
+    suffix, w = ("-2w", ", 2 workers") if workers == 2 else ("", "")
+    return Scenario(
+        f"pg-fetch-user-sid{suffix}",
+        f"GET /v1/Users/{{Sid}} (PostgreSQL{w}) vs {_PG_READ_FLOOR}",
+        "postgresql",
+        fetch_by_sid,
+        ratio(0.7),
+        bare="pg-read",
+        workers=workers,
+    )
+
+
+def _pg_post(workers: int) -> Scenario:
+    suffix, w = ("-2w", ", 2 workers") if workers == 2 else ("", "")
+    return Scenario(
+        f"pg-post-message{suffix}",
+        f"POST …/Messages (PostgreSQL{w}) vs SQLite",
+        "postgresql",
+        post_messages,
+        relative(0.6),
+        expect_status=201,
+        data=LARGE,
+        baseline=Baseline("SQLite", post_messages, LARGE, engine="sqlite"),
+        workers=workers,
+    )
+
+
 SCENARIOS += [
+    _pg_fetch(1),
+    _pg_fetch(2),
+    _pg_post(1),
     Scenario(
         "pg-user-conversations",
         "GET /v1/Users/{Sid}/Conversations?PageSize=50 (PostgreSQL, 10^6 memberships) vs SQLite",
@@ -243,6 +256,7 @@ SCENARIOS += [
         data=LARGE,
         baseline=Baseline("0 unread", idle_conversations, LARGE),
     ),
+    _pg_post(2),
 ]
 
 
