@@ -95,7 +95,8 @@ async def post_plain(
     that is active, has no timers and no SMS/WhatsApp participants (so no receipts, no state or
     deadline to move). Otherwise None, with nothing written: the caller then runs `post` as usual,
     whose checks and errors come in their own order (404 before a missing body). Must be the first
-    statement of the write transaction; when it returns a message, the transaction has committed."""
+    statement of the write transaction; when it returns a message, the transaction has committed
+    (docs/decisions.md #151)."""
     if not message_repo.posts_in_one(tx):
         return None
     try:

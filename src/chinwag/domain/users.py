@@ -62,7 +62,7 @@ async def create_in(
     """`create` in the URL's service (None: the account's default), resolved together with the
     service's default role in one read. `alone`: the insert is all the request writes (no event to
     record with it), so on PostgreSQL it commits by itself: two round trips in all, where BEGIN,
-    scope, role, INSERT and COMMIT took five."""
+    scope, role, INSERT and COMMIT took five (docs/decisions.md #151)."""
     cfg = await service_repo.scoped_config(tx, account_sid, service_sid)
     if cfg is None:
         raise TwilioError(ErrorCode.NOT_FOUND, path=path)

@@ -277,7 +277,8 @@ class PostgresDatabase:
     async def write(self) -> AsyncIterator[Tx]:
         """One transaction (BEGIN sent lazily, see PostgresWriteTx). A connection fault before COMMIT
         was sent is a retryable StorageFault (nothing was applied); one during COMMIT, or during a
-        solo statement (its own commit), is not retryable, its outcome unknown (docs/decisions.md #51)."""
+        solo statement (its own commit), is not retryable, its outcome unknown (docs/decisions.md #51,
+        #150)."""
         pool = self._require_pool()
         conn = await self._acquire(pool)
         try:
