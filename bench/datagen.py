@@ -239,15 +239,18 @@ async def _copy_to_postgres(sqlite_file: Path, url: str) -> None:
                 cursor = source.execute(f'SELECT * FROM "{table}"')
                 names = [d[0] for d in cursor.description]
                 booleans = [i for i, name in enumerate(names) if types[name] == "boolean"]
-                records = []
-                for row in cursor:
-                    values = list(row)
-                    for i in booleans:
-                        values[i] = None if values[i] is None else bool(values[i])
-                    records.append(values)
-                if records:
+                # In batches: the 10^6-membership database's participants would not fit in memory
+                # as one list of Python rows.
+                while batch := cursor.fetchmany(50_000):
+                    records = []
+                    for row in batch:
+                        values = list(row)
+                        for i in booleans:
+                            values[i] = None if values[i] is None else bool(values[i])
+                        records.append(values)
                     await conn.copy_records_to_table(table, records=records, columns=names, schema_name=schema)
-                    copied.append(table)
+                    if table not in copied:
+                        copied.append(table)
                 if "id" in types:
                     await conn.execute(
                         f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"

@@ -1,6 +1,7 @@
 """Load benchmark: chinwag against a baseline on the same server (granian, one worker), by wrk.
 
     bench/run [--duration 10] [--warmup 3] [--connections 32] [--scenario NAME …] [--no-postgres]
+    bench/run --postgres-only          # the PostgreSQL scenarios (pg-…), with their baselines
 
 For each scenario (bench/scenarios.py) chinwag serves the scenario's data (bench/datagen.py) and wrk
 replays the scenario's requests over loopback for a warm-up and then the measured run, alternating
@@ -19,7 +20,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -36,7 +37,20 @@ RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = datagen.DATA_DIR / "run"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
-Servers = dict[datagen.DataSpec, tuple[datagen.Dataset, str]]  # data → (what it holds, chinwag's URL)
+# (engine, data, worker processes) → (what the database holds, chinwag's URL)
+ServerKey = tuple[str, datagen.DataSpec, int]
+Servers = dict[ServerKey, tuple[datagen.Dataset, str]]
+
+
+def server_cpus(settings: Settings, workers: int) -> str | None:
+    """One worker: the server's own CPU. More: every CPU (on one core they would only take turns)."""
+    return settings.server_cpus if workers == 1 else None
+
+
+def baseline_key(scenario: Scenario) -> ServerKey | None:
+    if scenario.baseline is None:
+        return None
+    return (scenario.baseline.engine or scenario.engine, scenario.baseline.data, scenario.workers)
 
 
 # --- one scenario -------------------------------------------------------------------------------
@@ -55,26 +69,33 @@ def _prepare(scenario: Scenario, side: str, requests: list[Request], base: str, 
 @contextmanager
 def _baseline(settings: Settings, scenario: Scenario, servers: Servers, body: bytes, auth: str) -> Iterator[str]:
     """The baseline's URL: the bare app serving `body`, or chinwag on the baseline's data."""
-    if scenario.baseline is None:
+    key = baseline_key(scenario)
+    if scenario.baseline is None or key is None:
         body_file = WORK_DIR / f"{scenario.name}.body"
         body_file.write_bytes(body)
         (WORK_DIR / f"{scenario.name}.baseline.requests").write_text(
             (WORK_DIR / f"{scenario.name}.chinwag.requests").read_text()
         )
-        with bare_server(body_file, settings.server_cpus, scenario.name) as bare:
+        pg_url = servers[_key(scenario)][0].database_url if scenario.bare == "pg-read" else None
+        cpus = server_cpus(settings, scenario.workers)
+        with bare_server(body_file, cpus, scenario.name, scenario.workers, pg_url) as bare:
             yield bare
         return
-    data, base = servers[scenario.baseline.data]
+    data, base = servers[key]
     _prepare(scenario, "baseline", scenario.baseline.requests(data), base, auth)
     yield base
 
 
+def _key(scenario: Scenario) -> ServerKey:
+    return (scenario.engine, scenario.data, scenario.workers)
+
+
 def run_scenario(settings: Settings, scenario: Scenario, servers: Servers) -> Outcome:
-    baseline_name = scenario.baseline.name if scenario.baseline else "bare"
+    baseline_name = baseline_label(scenario)
     outcome = Outcome(
         scenario.name, scenario.title, scenario.engine, scenario.describe_target(), baseline=baseline_name
     )
-    data, base = servers[scenario.data]
+    data, base = servers[_key(scenario)]
     auth = basic_auth(data)
     requests = scenario.requests(data)
     body = _prepare(scenario, "chinwag", requests, base, auth)
@@ -83,7 +104,8 @@ def run_scenario(settings: Settings, scenario: Scenario, servers: Servers) -> Ou
     load = os.getloadavg()[0]
     outcome.extra["load_average_before"] = round(load, 2)
     print(
-        f"\n[{scenario.name}] {scenario.title} on {scenario.data.describe()}: {len(requests):,} distinct requests,"
+        f"\n[{scenario.name}] {scenario.title} on {scenario.data.describe()}, {scenario.workers} worker(s):"
+        f" {len(requests):,} distinct requests,"
         f" {len(body)} B body; baseline: {baseline_name} (load average {load:.2f})",
         flush=True,
     )
@@ -136,43 +158,17 @@ def attempt(settings: Settings, scenarios: list[Scenario], servers: Servers) -> 
 
 
 def failed(scenario: Scenario, note: str, met: bool | None = False) -> Outcome:
-    baseline = scenario.baseline.name if scenario.baseline else "bare"
-    return Outcome(
-        scenario.name, scenario.title, scenario.engine, scenario.describe_target(), baseline, met=met, note=note
-    )
+    target = scenario.describe_target()
+    return Outcome(scenario.name, scenario.title, scenario.engine, target, baseline_label(scenario), met=met, note=note)
+
+
+def baseline_label(scenario: Scenario) -> str:
+    if scenario.baseline is not None:
+        return scenario.baseline.name
+    return "bare+read" if scenario.bare == "pg-read" else "bare"
 
 
 # --- engines ------------------------------------------------------------------------------------
-
-
-def specs_of(scenarios: list[Scenario]) -> list[datagen.DataSpec]:
-    specs: list[datagen.DataSpec] = []
-    for s in scenarios:
-        for spec in (s.data, s.baseline.data if s.baseline else None):
-            if spec is not None and spec not in specs:
-                specs.append(spec)
-    return specs
-
-
-def serve_all(
-    settings: Settings, scenarios: list[Scenario], engine: str, dataset: Callable[[datagen.DataSpec], datagen.Dataset]
-) -> list[Outcome]:
-    """One chinwag server per database the scenarios need, all up for the whole engine's run."""
-    with ExitStack() as stack:
-        servers: Servers = {}
-        for spec in specs_of(scenarios):
-            data = dataset(spec)
-            servers[spec] = (
-                data,
-                stack.enter_context(chinwag_server(data, settings.server_cpus, f"{engine}-{spec.key()}")),
-            )
-        return attempt(settings, scenarios, servers)
-
-
-def run_sqlite(settings: Settings, scenarios: list[Scenario]) -> list[Outcome]:
-    return serve_all(
-        settings, scenarios, "sqlite", lambda spec: datagen.sqlite_dataset(spec, WORK_DIR / f"{spec.key()}.db")
-    )
 
 
 async def _pg_execute(url: str, sql: str) -> str:
@@ -185,30 +181,94 @@ async def _pg_execute(url: str, sql: str) -> str:
         await conn.close()
 
 
-def run_postgres(settings: Settings, scenarios: list[Scenario]) -> list[Outcome]:
-    """Each database in a fresh schema of the database at `settings.postgres_url`, dropped afterwards."""
+def run_all(settings: Settings, scenarios: list[Scenario]) -> list[Outcome]:
+    """One chinwag server per (engine, database, workers) a scenario needs (a PostgreSQL scenario
+    alternates with its SQLite baseline's server), started before the first scenario that needs it
+    and stopped after the last: PostgreSQL's connections are limited (`max_connections`, 100 by
+    default), and each worker's pool holds up to 10. Databases are made once per run; PostgreSQL
+    ones live in fresh schemas of the database at `settings.postgres_url`, dropped afterwards."""
+    keys_needed = [[k for k in (_key(s), baseline_key(s)) if k is not None] for s in scenarios]
+    last_use = {key: i for i, keys in enumerate(keys_needed) for key in keys}
+    with ExitStack() as data_stack:
+        datasets: dict[tuple[str, datagen.DataSpec], datagen.Dataset] = {}
+        servers: Servers = {}
+        running: dict[ServerKey, ExitStack] = {}
+        broken: dict[ServerKey, str] = {}
+        pg_down = _postgres_down(settings) if any(k[0] == "postgresql" for k in last_use) else None
+        outcomes = []
+        try:
+            for i, scenario in enumerate(scenarios):
+                for key in keys_needed[i]:
+                    if key not in servers and key not in broken:
+                        _start(settings, key, pg_down, data_stack, datasets, servers, running, broken)
+                missing = [broken[k] for k in keys_needed[i] if k in broken]
+                if missing:
+                    skipped = missing[0].startswith("skipped")
+                    outcomes.append(failed(scenario, missing[0], met=None if skipped else False))
+                else:
+                    outcomes += attempt(settings, [scenario], servers)
+                for key in keys_needed[i]:
+                    if last_use[key] == i and key in running:
+                        running.pop(key).close()
+                        servers.pop(key, None)
+        finally:
+            for stack in running.values():
+                stack.close()
+        return outcomes
+
+
+def _start(
+    settings: Settings,
+    key: ServerKey,
+    pg_down: str | None,
+    data_stack: ExitStack,
+    datasets: dict[tuple[str, datagen.DataSpec], datagen.Dataset],
+    servers: Servers,
+    running: dict[ServerKey, ExitStack],
+    broken: dict[ServerKey, str],
+) -> None:
+    engine, spec, workers = key
+    if engine == "postgresql" and pg_down is not None:
+        broken[key] = pg_down
+        return
+    stack = ExitStack()
+    try:
+        if (engine, spec) not in datasets:
+            datasets[engine, spec] = _dataset(data_stack, settings, engine, spec)
+        data = datasets[engine, spec]
+        name = f"{engine}-{spec.key()}-{workers}w"
+        url = stack.enter_context(chinwag_server(data, server_cpus(settings, workers), name, workers))
+    except Exception as exc:  # the data or the server: every scenario needing it fails
+        stack.close()
+        print(f"{engine} {spec.describe()}: FAILED: {exc}", flush=True)
+        broken[key] = f"failed: {str(exc).splitlines()[0][:200]}"
+        return
+    running[key] = stack
+    servers[key] = (data, url)
+
+
+def _postgres_down(settings: Settings) -> str | None:
+    if settings.postgres_url is None:
+        return "skipped: --no-postgres"
+    try:
+        asyncio.run(_pg_execute(settings.postgres_url, "SELECT 1"))
+    except (OSError, TimeoutError) as exc:
+        note = f"skipped: PostgreSQL at {settings.postgres_url} unreachable ({exc})"
+        print(note, flush=True)
+        return note
+    return None
+
+
+def _dataset(stack: ExitStack, settings: Settings, engine: str, spec: datagen.DataSpec) -> datagen.Dataset:
+    if engine == "sqlite":
+        return datagen.sqlite_dataset(spec, WORK_DIR / f"{spec.key()}.db")
     assert settings.postgres_url is not None
     base_url = settings.postgres_url
-    schemas: list[str] = []
-
-    def dataset(spec: datagen.DataSpec) -> datagen.Dataset:
-        schema = "chinwag_bench_" + uuid.uuid4().hex[:10]
-        asyncio.run(_pg_execute(base_url, f"CREATE SCHEMA {schema}"))
-        schemas.append(schema)
-        sep = "&" if "?" in base_url else "?"
-        return datagen.postgres_dataset(spec, f"{base_url}{sep}search_path={schema}")
-
-    try:
-        asyncio.run(_pg_execute(base_url, "SELECT 1"))
-    except (OSError, TimeoutError) as exc:
-        note = f"skipped: PostgreSQL at {base_url} unreachable ({exc})"
-        print(note, flush=True)
-        return [failed(s, note, met=None) for s in scenarios]
-    try:
-        return serve_all(settings, scenarios, "postgresql", dataset)
-    finally:
-        for schema in schemas:
-            asyncio.run(_pg_execute(base_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    schema = "chinwag_bench_" + uuid.uuid4().hex[:10]
+    asyncio.run(_pg_execute(base_url, f"CREATE SCHEMA {schema}"))
+    stack.callback(lambda: asyncio.run(_pg_execute(base_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")))
+    sep = "&" if "?" in base_url else "?"
+    return datagen.postgres_dataset(spec, f"{base_url}{sep}search_path={schema}")
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -243,6 +303,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Settings, list[Scenario]]:
     parser.add_argument("--no-pin", action="store_true", help="don't pin the server and wrk to separate CPUs")
     parser.add_argument("--postgres-url", default=PG_DEFAULT, help="database for PostgreSQL scenarios")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL scenarios")
+    parser.add_argument(
+        "--postgres-only",
+        action="store_true",
+        help="only the PostgreSQL scenarios (pg-…; their SQLite baselines still run)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a scenario fails or misses its target")
     args = parser.parse_args(argv)
     scenarios = [_sized(s, args.users) for s in by_name(args.scenarios)]
@@ -252,6 +317,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Settings, list[Scenario]]:
         raise SystemExit(0)
     if args.no_postgres:
         scenarios = [s for s in scenarios if s.engine != "postgresql"]
+    if args.postgres_only:
+        scenarios = [s for s in scenarios if s.engine == "postgresql"]
     server_cpus, wrk_cpus = (None, None) if args.no_pin else default_pinning()
     settings = Settings(
         users=args.users,
@@ -293,16 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = os.getloadavg()[0]
     if load > 0.5 * (os.cpu_count() or 1):
         print(f"WARNING: the machine is busy (load average {load:.2f}): the numbers will be noisy", flush=True)
-    outcomes: list[Outcome] = []
-    by_engine = {"sqlite": run_sqlite, "postgresql": run_postgres}
-    for engine, run in by_engine.items():
-        chosen = [s for s in scenarios if s.engine == engine]
-        if chosen:
-            try:
-                outcomes += run(settings, chosen)
-            except Exception as exc:  # the data or the server: every scenario of the engine fails
-                print(f"{engine}: FAILED: {exc}", flush=True)
-                outcomes += [failed(s, f"failed: {str(exc).splitlines()[0][:200]}") for s in chosen]
+    outcomes = run_all(settings, scenarios)
     order = {s.name: i for i, s in enumerate(scenarios)}
     outcomes.sort(key=lambda o: order[o.name])
 

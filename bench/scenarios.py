@@ -84,11 +84,13 @@ def latency(value: float) -> Target:
 
 @dataclass(frozen=True)
 class Baseline:
-    """chinwag serving `requests` on `data`, instead of the bare app."""
+    """chinwag serving `requests` on `data`, instead of the bare app; on `engine` (None: the
+    scenario's own), so PostgreSQL can be measured against SQLite on the same workload."""
 
     name: str  # as printed in the results table
     requests: Callable[[Dataset], list[Request]]
     data: DataSpec
+    engine: Engine | None = None
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,17 @@ class Scenario:
     expect_status: int = 200
     data: DataSpec = USERS
     baseline: Baseline | None = None  # None: the bare app
+    # The bare app's kind: "static" answers the fixed body; "pg-read" also reads the path's user
+    # from the scenario's PostgreSQL database (one asyncpg query per request: bench/bare.py).
+    bare: Literal["static", "pg-read"] = "static"
+    # Worker processes of chinwag (and of its baseline, bare or chinwag). With more than one, the
+    # server is not pinned to one CPU (run.py): a second worker on the same core adds nothing.
+    workers: int = 1
 
     def describe_target(self) -> str:
-        return self.target.describe(self.baseline.name if self.baseline else "bare")
+        if self.baseline is not None:
+            return self.target.describe(self.baseline.name)
+        return self.target.describe("bare+read" if self.bare == "pg-read" else "bare")
 
 
 def fetch_by_sid(data: Dataset) -> list[Request]:
@@ -186,7 +196,67 @@ SCENARIOS: list[Scenario] = [
         expect_status=201,
         data=LARGE,
     ),
-    Scenario("pg-fetch-user-sid", "GET /v1/Users/{Sid} (PostgreSQL)", "postgresql", fetch_by_sid, rps(2500)),
+]
+
+# PostgreSQL (issue 14), `bench/run --postgres-only` or `--scenario pg-…`. Each against its floor:
+# a fetch against the bare app doing one asyncpg read per request; a message post against chinwag
+# on SQLite (same data, same requests); the UserConversations page against SQLite too. In this
+# order, so that few servers (and PostgreSQL connections) are up at once (run.py starts each
+# server before its first scenario and stops it after its last).
+_PG_READ_FLOOR = "bare + 1 asyncpg read"
+
+
+def _pg_fetch(workers: int) -> Scenario:
+    suffix, w = ("-2w", ", 2 workers") if workers == 2 else ("", "")
+    return Scenario(
+        f"pg-fetch-user-sid{suffix}",
+        f"GET /v1/Users/{{Sid}} (PostgreSQL{w}) vs {_PG_READ_FLOOR}",
+        "postgresql",
+        fetch_by_sid,
+        ratio(0.7),
+        bare="pg-read",
+        workers=workers,
+    )
+
+
+def _pg_post(workers: int) -> Scenario:
+    suffix, w = ("-2w", ", 2 workers") if workers == 2 else ("", "")
+    return Scenario(
+        f"pg-post-message{suffix}",
+        f"POST …/Messages (PostgreSQL{w}) vs SQLite",
+        "postgresql",
+        post_messages,
+        relative(0.6),
+        expect_status=201,
+        data=LARGE,
+        baseline=Baseline("SQLite", post_messages, LARGE, engine="sqlite"),
+        workers=workers,
+    )
+
+
+SCENARIOS += [
+    _pg_fetch(1),
+    _pg_fetch(2),
+    _pg_post(1),
+    Scenario(
+        "pg-user-conversations",
+        "GET /v1/Users/{Sid}/Conversations?PageSize=50 (PostgreSQL, 10^6 memberships) vs SQLite",
+        "postgresql",
+        member_conversations,
+        relative(0.5),
+        data=LARGE,
+        baseline=Baseline("SQLite", member_conversations, LARGE, engine="sqlite"),
+    ),
+    Scenario(
+        "pg-user-conversations-unread",
+        "same on PostgreSQL, 1,000+ unread in every row vs none",
+        "postgresql",
+        busy_conversations,
+        relative(0.8),
+        data=LARGE,
+        baseline=Baseline("0 unread", idle_conversations, LARGE),
+    ),
+    _pg_post(2),
 ]
 
 

@@ -82,23 +82,28 @@ def python_env() -> dict[str, str]:
 
 
 @contextmanager
-def chinwag_server(data: datagen.Dataset, cpus: str | None, name: str) -> Iterator[str]:
-    """`chinwag serve` exactly as a user starts it (one worker, the CLI's own granian settings)."""
+def chinwag_server(data: datagen.Dataset, cpus: str | None, name: str, workers: int = 1) -> Iterator[str]:
+    """`chinwag serve` exactly as a user starts it (the CLI's own granian settings)."""
     env = python_env()
     env["CHINWAG_ACCOUNT_SID"] = data.account_sid
     env["CHINWAG_AUTH_TOKEN"] = data.auth_token
     port = free_port()
     cmd = [sys.executable, "-m", "chinwag", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "1", "--database", data.database_url]
+    cmd += ["--workers", str(workers), "--database", data.database_url]
     base = f"http://127.0.0.1:{port}"
     with serving(pinned(cmd, cpus), env, LOG_DIR / f"chinwag-{name}.log", base + "/health"):
         yield base
 
 
 @contextmanager
-def bare_server(body_file: Path, cpus: str | None, name: str) -> Iterator[str]:
+def bare_server(
+    body_file: Path, cpus: str | None, name: str, workers: int = 1, pg_url: str | None = None
+) -> Iterator[str]:
+    """The bare app; with `pg_url`, the one that also reads the path's user per request."""
     port = free_port()
-    cmd = [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", "1", "--body", str(body_file)]
+    cmd = [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", str(workers), "--body", str(body_file)]
+    if pg_url:
+        cmd += ["--pg-url", pg_url]
     base = f"http://127.0.0.1:{port}"
     with serving(pinned(cmd, cpus), python_env(), LOG_DIR / f"bare-{name}.log", base):
         yield base

@@ -338,3 +338,43 @@ def test_0012_media_rows_and_the_messages_media_list(database: str) -> None:
     assert [r[0] for r in db.all("SELECT sid FROM messages")] == ["IM2"]
     migrate.upgrade(database)
     assert db.all("SELECT sid FROM media") == []
+
+
+_POST = (
+    "SELECT sid, msg_index, participant_sid, account_sid, chat_service_sid FROM chinwag_post_message("
+    "'AC1', NULL, ?, true, ?, 'user-0', true, 'hi', '{}', NULL, NULL, 'd', 'd')"
+)
+
+
+def test_0014_post_message_function(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)  # MB0 (user-0) and MB3 (user-3) in CH1
+    migrate.upgrade(database, "0011")
+    db.all("INSERT INTO account_configs (account_sid, default_chat_service_sid) VALUES ('AC1', 'IS1')")
+    db.all("UPDATE conversations SET next_message_index = 1 WHERE sid = 'CH1'")
+    db.all("UPDATE conversations SET state = 'closed' WHERE sid = 'CH2'")
+    db.all("UPDATE participants SET last_read_message_index = 0, unread_count = 0 WHERE sid = 'MB0'")
+    db.all(
+        "INSERT INTO messages (sid, account_sid, chat_service_sid, conversation_sid, msg_index, author,"
+        " attributes, date_created, date_updated) VALUES ('IM0', 'AC1', 'IS1', 'CH1', 0, 'a', '{}', 'd', 'd')"
+    )
+    migrate.upgrade(database)
+    if db.postgres:
+        # The next index, the author's participant, and the unread count of the reader below it.
+        assert db.all(_POST, "CH1", "IM1") == [("IM1", 1, "MB0", "AC1", "IS1")]
+        assert db.all("SELECT unread_count FROM participants WHERE sid = 'MB0'") == [(1,)]
+        assert db.all("SELECT next_message_index FROM conversations WHERE sid = 'CH1'") == [(2,)]
+        # Not a plain conversation (closed), or none: no row, nothing written.
+        assert db.all(_POST, "CH2", "IM2") == []
+        assert db.all(_POST, "CH9", "IM3") == []
+        assert db.all("SELECT sid FROM messages ORDER BY sid") == [("IM0",), ("IM1",)]
+    migrate.downgrade(database, "0011")
+    if db.postgres:
+        gone = (
+            "SELECT 1 FROM pg_proc WHERE proname = 'chinwag_post_message'"
+            " AND pronamespace = current_schema()::regnamespace"
+        )
+        assert db.all(gone) == []
+    assert len(db.all("SELECT sid FROM messages")) == (2 if db.postgres else 1)
+    migrate.upgrade(database)

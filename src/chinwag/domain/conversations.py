@@ -143,6 +143,18 @@ async def fetch(tx: Tx, scope: Scope, ref: str, path: str, *, lock: bool = False
     return conv
 
 
+async def fetch_scoped(
+    tx: Tx, account_sid: str, service_sid: str | None, ref: str, path: str, *, lock: bool = False
+) -> tuple[Scope, Conversation]:
+    """The URL's scope and the conversation in it, in one query: what `resolve_scope` and `fetch`
+    do one after the other, with the same answer (404 for a service not the account's, or a
+    conversation not in the service)."""
+    conv = await repo.find_scoped(tx, account_sid, service_sid, ref, lock=lock)
+    if conv is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=path)
+    return Scope(account_sid, conv.chat_service_sid), conv
+
+
 async def update(tx: Tx, deps: Deps, scope: Scope, ref: str, path: str, data: ConversationInput) -> Conversation:
     conv = await fetch(tx, scope, ref, path, lock=True)
     if conv.state == CLOSED:

@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
-from chinwag.core.sids import SidPrefix
+from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain import conversations, delivery, media, timers, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Message, Page
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import conversations as conversation_repo
-from chinwag.storage.repos import messages as repo
+from chinwag.storage.repos import messages as message_repo
 from chinwag.storage.repos import participants as participant_repo
 
 MESSAGE_ATTRIBUTES_MAX = 4 * 1024
@@ -58,6 +58,72 @@ def _subject(value: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class _Fields:
+    """A post's input, validated: what the message row takes from the request."""
+
+    author: str
+    body: str | None
+    attributes: str
+    subject: str | None
+    created: str
+    updated: str
+    content_sid: str | None
+
+
+def _fields(deps: Deps, data: MessageInput) -> _Fields:
+    if not data.body and not data.media_sids and not data.content_sid:
+        raise TwilioError(ErrorCode.BODY_MISSING)
+    if data.content_sid:
+        validation.sid_of(data.content_sid, SidPrefix.CONTENT, "ContentSid")
+    media.check_sids(data.media_sids)
+    # In this order: the first invalid parameter is the one reported.
+    author = _author(data.author) if data.author else "system"
+    body = _body(data.body) if data.body else None
+    attributes = validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"
+    subject = _subject(data.subject) if data.subject else None
+    created = validation.iso_date(data.date_created, "DateCreated") if data.date_created else deps.now()
+    updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
+    return _Fields(author, body, attributes, subject, created, updated, data.content_sid or None)
+
+
+async def post_plain(
+    tx: Tx, deps: Deps, account_sid: str, service_sid: str | None, ref: str, data: MessageInput
+) -> Message | None:
+    """The whole post in one statement, where the storage offers it (PostgreSQL: one round trip
+    instead of seven, migration 0014) and the post is a plain one: valid input, and a conversation
+    that is active, has no timers and no SMS/WhatsApp participants (so no receipts, no state or
+    deadline to move). Otherwise None, with nothing written: the caller then runs `post` as usual,
+    whose checks and errors come in their own order (404 before a missing body). Must be the first
+    statement of the write transaction; when it returns a message, the transaction has committed
+    (docs/decisions.md #151)."""
+    if not message_repo.posts_in_one(tx) or data.media_sids:  # media: attached by `post`
+        return None
+    try:
+        fields = _fields(deps, data)
+    except TwilioError:
+        return None
+    message = Message(
+        seq=0,
+        sid=deps.sid(SidPrefix.MESSAGE),
+        account_sid=account_sid,
+        chat_service_sid=service_sid or "",
+        conversation_sid="",
+        index=0,
+        author=fields.author,
+        body=fields.body,
+        attributes=fields.attributes,
+        participant_sid=None,
+        content_sid=fields.content_sid,
+        subject=fields.subject,
+        date_created=fields.created,
+        date_updated=fields.updated,
+        delivery=None,
+    )
+    by_sid = looks_like(ref, SidPrefix.CONVERSATION)
+    return await message_repo.post_plain(tx, account_sid, service_sid, ref, by_sid, message, bool(data.author))
+
+
 async def post(
     tx: Tx, deps: Deps, conv: Conversation, data: MessageInput, *, from_participant: str | None = None
 ) -> Message:
@@ -65,23 +131,15 @@ async def post(
     participant an inbound SMS/WhatsApp message came from; it is the author and gets no receipt."""
     if conv.state == timers.CLOSED:
         raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
-    if not data.body and not data.media_sids and not data.content_sid:
-        raise TwilioError(ErrorCode.BODY_MISSING)
-    if data.content_sid:
-        validation.sid_of(data.content_sid, SidPrefix.CONTENT, "ContentSid")
-    media.check_sids(data.media_sids)
-    author = _author(data.author) if data.author else "system"
-    body = _body(data.body) if data.body else None
-    attributes = validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"
-    subject = _subject(data.subject) if data.subject else None
-    created = validation.iso_date(data.date_created, "DateCreated") if data.date_created else deps.now()
-    updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
-    author_participant_sid = await participant_repo.sid_by_identity(tx, conv.sid, author) if data.author else None
+    fields = _fields(deps, data)
+    author_participant_sid = (
+        await participant_repo.sid_by_identity(tx, conv.sid, fields.author) if data.author else None
+    )
     author_participant_sid = from_participant or author_participant_sid
     index, binding_participants = await conversation_repo.allocate(tx, conv.sid)
     recipients = await delivery.recipients(tx, conv.sid, binding_participants)
     recipients = [r for r in recipients if r[0] != from_participant]
-    message = await repo.insert(
+    message = await message_repo.insert(
         tx,
         Message(
             seq=0,
@@ -90,14 +148,14 @@ async def post(
             chat_service_sid=conv.chat_service_sid,
             conversation_sid=conv.sid,
             index=index,
-            author=author,
-            body=body,
-            attributes=attributes,
+            author=fields.author,
+            body=fields.body,
+            attributes=fields.attributes,
             participant_sid=author_participant_sid,
-            content_sid=data.content_sid or None,
-            subject=subject,
-            date_created=created,
-            date_updated=updated,
+            content_sid=fields.content_sid,
+            subject=fields.subject,
+            date_created=fields.created,
+            date_updated=fields.updated,
             delivery=delivery.summary(["sent"] * len(recipients)),
         ),
     )
@@ -111,7 +169,7 @@ async def post(
 
 
 async def fetch(tx: Tx, conv: Conversation, ref: str, path: str) -> Message:
-    message = await repo.get(tx, conv.sid, ref)
+    message = await message_repo.get(tx, conv.sid, ref)
     if message is None:
         raise TwilioError(ErrorCode.NOT_FOUND, path=path)
     return message
@@ -139,17 +197,17 @@ async def update(tx: Tx, deps: Deps, conv: Conversation, ref: str, path: str, da
     if data.date_created is not None:
         changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")
     changes["date_updated"] = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else deps.now()
-    return await repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
+    return await message_repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
 
 
 async def delete(tx: Tx, conv: Conversation, ref: str, path: str) -> None:
     """`conv` locked: the unread counts of readers below this index drop by one with it."""
     current = await fetch(tx, conv, ref, path)
-    await repo.delete(tx, current.sid)
+    await message_repo.delete(tx, current.sid)
     await participant_repo.message_removed(tx, conv.sid, current.index)
 
 
 async def page(tx: Tx, conv: Conversation, req: PageRequest, order: str | None) -> Page[Message]:
     if order not in (None, "asc", "desc"):
         raise TwilioError(ErrorCode.ORDER_INVALID, value=order)
-    return await repo.page(tx, conv.sid, req, descending=order == "desc")
+    return await message_repo.page(tx, conv.sid, req, descending=order == "desc")

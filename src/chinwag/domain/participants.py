@@ -16,7 +16,7 @@ from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
 from chinwag.domain import read_state, roles, timers, validation
 from chinwag.domain.deps import Deps
-from chinwag.domain.models import Conversation, Membership, Page, Participant, Scope, User
+from chinwag.domain.models import Conversation, Membership, Page, Participant, Scope, ServiceConfig, User
 from chinwag.storage.db import Tx
 from chinwag.storage.dialect import UniqueViolation
 from chinwag.storage.repos import participants as repo
@@ -57,8 +57,7 @@ def binding_key(p: Participant) -> str | None:
     return f"{p.binding_address}|{p.binding_proxy_address or p.binding_projected_address or ''}"
 
 
-async def _user_for(tx: Tx, deps: Deps, scope: Scope, identity: str) -> User:
-    cfg = await service_repo.config(tx, scope.service_sid)
+async def _user_for(tx: Tx, deps: Deps, scope: Scope, identity: str, cfg: ServiceConfig | None) -> User:
     assert cfg is not None and cfg.default_chat_service_role_sid is not None
     now = deps.now()
     candidate = User(
@@ -68,10 +67,9 @@ async def _user_for(tx: Tx, deps: Deps, scope: Scope, identity: str) -> User:
     return await user_repo.insert_if_absent(tx, candidate)
 
 
-async def _role_for(tx: Tx, scope: Scope, role_sid: str | None) -> str | None:
+async def _role_for(tx: Tx, scope: Scope, role_sid: str | None, cfg: ServiceConfig | None) -> str | None:
     if role_sid:
         return (await roles.require_role(tx, scope, role_sid, "conversation")).sid
-    cfg = await service_repo.config(tx, scope.service_sid)
     return None if cfg is None else cfg.default_conversation_role_sid
 
 
@@ -97,8 +95,10 @@ async def add(tx: Tx, deps: Deps, scope: Scope, conv: Conversation, data: Partic
     created = validation.iso_date(data.date_created, "DateCreated") if data.date_created else deps.now()
     updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
     horizon = read_state.parse_horizon(data.last_read_message_index) if data.last_read_message_index else None
-    role_sid = await _role_for(tx, scope, data.role_sid)
-    user = await _user_for(tx, deps, scope, identity) if identity is not None else None
+    # Read once for both the default role and a new user's role (one round trip on PostgreSQL).
+    cfg = await service_repo.config(tx, scope.service_sid) if identity is not None or not data.role_sid else None
+    role_sid = await _role_for(tx, scope, data.role_sid, cfg)
+    user = await _user_for(tx, deps, scope, identity, cfg) if identity is not None else None
     participant = Participant(
         seq=0,
         sid=deps.sid(SidPrefix.PARTICIPANT),
@@ -151,7 +151,7 @@ async def update(
             validation.attributes(data.attributes, PARTICIPANT_ATTRIBUTES_MAX) if data.attributes else "{}"
         )
     if data.role_sid:
-        changes["role_sid"] = await _role_for(tx, scope, data.role_sid)
+        changes["role_sid"] = await _role_for(tx, scope, data.role_sid, None)
     if data.identity is not None and data.identity != (current.identity or ""):
         raise TwilioError(ErrorCode.IDENTITY_IMMUTABLE)
     bindings = (("binding_proxy_address", data.proxy_address), ("binding_projected_address", data.projected_address))
@@ -165,19 +165,19 @@ async def update(
     if data.date_created is not None:
         changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")
     changes["date_updated"] = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else deps.now()
-    if data.last_read_message_index is not None:
-        read_state.parse_horizon(data.last_read_message_index)  # validate before writing anything
+    horizon: tuple[int | None, str] | None = None
+    if data.last_read_message_index is not None:  # validated before writing anything
+        horizon = (read_state.parse_horizon(data.last_read_message_index), deps.now())
     if data.last_read_timestamp is not None:
         changes["last_read_timestamp"] = read_state.parse_timestamp(data.last_read_timestamp)
     changed = replace(current, **changes)  # type: ignore[arg-type]
-    changed = await repo.update(tx, changed)
+    # The horizon moves in the same UPDATE (one round trip less on PostgreSQL); see set_horizon.
+    changed = await repo.update(tx, changed, horizon=horizon)
     if conv.state != timers.CLOSED and binding_key(changed) != binding_key(current):
         try:
             await repo.set_binding_key(tx, changed.sid, binding_key(changed))
         except UniqueViolation:
             raise TwilioError(ErrorCode.BINDING_IN_USE) from None
-    if data.last_read_message_index is not None:
-        changed = await read_state.apply(tx, deps, changed, horizon=data.last_read_message_index)
     return changed
 
 

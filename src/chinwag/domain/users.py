@@ -42,10 +42,52 @@ async def create(
     attributes: str | None = None,
     role_sid: str | None = None,
 ) -> User:
+    fields = _validated(identity, friendly_name, attributes)
+    return await _insert(tx, deps, scope, await _role_for(tx, scope, role_sid), fields)
+
+
+async def create_in(
+    tx: Tx,
+    deps: Deps,
+    account_sid: str,
+    service_sid: str | None,
+    path: str,
+    identity: str | None,
+    friendly_name: str | None = None,
+    attributes: str | None = None,
+    role_sid: str | None = None,
+    *,
+    alone: bool = False,
+) -> User:
+    """`create` in the URL's service (None: the account's default), resolved together with the
+    service's default role in one read. `alone`: the insert is all the request writes (no event to
+    record with it), so on PostgreSQL it commits by itself: two round trips in all, where BEGIN,
+    scope, role, INSERT and COMMIT took five (docs/decisions.md #151)."""
+    cfg = await service_repo.scoped_config(tx, account_sid, service_sid)
+    if cfg is None:
+        raise TwilioError(ErrorCode.NOT_FOUND, path=path)
+    scope = Scope(account_sid, cfg.chat_service_sid)
+    fields = _validated(identity, friendly_name, attributes)
+    if role_sid:
+        role = (await roles.require_role(tx, scope, role_sid, "service")).sid
+    else:
+        assert cfg.default_chat_service_role_sid is not None
+        role = cfg.default_chat_service_role_sid
+    return await _insert(tx, deps, scope, role, fields, alone=alone and not role_sid)
+
+
+def _validated(identity: str | None, friendly_name: str | None, attributes: str | None) -> tuple[str, str | None, str]:
+    """(identity, friendly name, attributes) checked, in the order their errors are reported."""
     ident = validation.identity(identity)
     name = validation.friendly_name(friendly_name) if friendly_name else None
-    attrs = check_attributes(attributes) if attributes else "{}"
+    return ident, name, check_attributes(attributes) if attributes else "{}"
+
+
+async def _insert(
+    tx: Tx, deps: Deps, scope: Scope, role_sid: str, fields: tuple[str, str | None, str], *, alone: bool = False
+) -> User:
     now = deps.now()
+    ident, name, attrs = fields
     user = User(
         seq=0,
         sid=deps.sid(SidPrefix.USER),
@@ -54,12 +96,12 @@ async def create(
         identity=ident,
         friendly_name=name,
         attributes=attrs,
-        role_sid=await _role_for(tx, scope, role_sid),
+        role_sid=role_sid,
         date_created=now,
         date_updated=now,
     )
     try:
-        return await repo.insert(tx, user)
+        return await repo.insert(tx, user, alone=alone)
     except UniqueViolation:
         raise TwilioError(ErrorCode.USER_EXISTS) from None
 

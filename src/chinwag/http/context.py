@@ -17,9 +17,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from chinwag.core.errors import ErrorCode, TwilioError
-from chinwag.domain import chat_services
+from chinwag.domain import chat_services, conversations
 from chinwag.domain.deps import Deps
-from chinwag.domain.models import Scope
+from chinwag.domain.models import Conversation, Scope
 from chinwag.events import Events, Origin
 from chinwag.http.auth import Authenticator
 from chinwag.http.forms import Params, check_query_string
@@ -163,6 +163,12 @@ class Ctx:
 
     async def scope(self, tx: Tx) -> Scope:
         return await chat_services.resolve_scope(tx, self.account_sid, self.service_sid, self.path)
+
+    async def conversation(self, tx: Tx, *, lock: bool = False) -> tuple[Scope, Conversation]:
+        """The scope and the path's `{ConversationSid}` conversation in one query (`lock`: its row
+        lock too), where `scope()` and `conversations.fetch` take two."""
+        ref = self.param("ConversationSid")
+        return await conversations.fetch_scoped(tx, self.account_sid, self.service_sid, ref, self.path, lock=lock)
 
     @property
     def events(self) -> Events:

@@ -6,9 +6,11 @@ primary-key read costs microseconds, far less than handing it to a thread pool. 
 event loop share a read connection, so a per-connection asyncio lock keeps each request's
 statements together; writes go through group commit (storage/group_commit.py): each request a
 savepoint of a shared `BEGIN IMMEDIATE` batch (no read-to-write upgrade deadlocks between worker
-processes), one COMMIT per batch, off the event loop. PostgreSQL runs through an asyncpg pool.
+processes), one COMMIT per batch, off the event loop. PostgreSQL runs through an asyncpg pool;
+its transactions (storage/pg_tx.py) send BEGIN lazily, so a write that is one statement can be a
+single round trip (`Tx.solo`).
 
-Repositories see only `Tx.one/all/run`, with `?` placeholders.
+Repositories see only `Tx.one/all/run/values` (and `solo`, `before`), with `?` placeholders.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import inspect
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -31,10 +33,10 @@ from chinwag.storage.dialect import (
     engine_of,
     postgres_target,
     sqlite_path,
-    to_postgres,
 )
 from chinwag.storage.faults import StorageFault, monitor, postgres_connection_fault
 from chinwag.storage.group_commit import GroupCommit
+from chinwag.storage.pg_tx import PostgresTx, PostgresWriteTx
 
 Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
 
@@ -46,6 +48,13 @@ class Tx(Protocol):
     async def all(self, sql: str, *args: Any) -> list[Row]: ...
     async def values(self, sql: str, *args: Any) -> list[Any]: ...  # rows read by position only
     async def run(self, sql: str, *args: Any) -> int: ...
+    # A write transaction's first statement that may be the whole transaction: a row back means it
+    # wrote and committed (nothing may follow); None means it wrote nothing and the transaction
+    # goes on. PostgreSQL sends it without BEGIN/COMMIT: one round trip (see PostgresWriteTx).
+    async def solo(self, sql: str, *args: Any) -> Row | None: ...
+    # A plain read (no lock) before a write's first other statement: PostgreSQL runs it ahead of
+    # BEGIN, where it sees what it would see inside (READ COMMITTED: a snapshot per statement).
+    async def before(self, sql: str, *args: Any) -> Row | None: ...
 
 
 class Database(Protocol):
@@ -99,6 +108,12 @@ class SqliteTx:
 
     async def run(self, sql: str, *args: Any) -> int:
         return self._execute(sql, args).rowcount
+
+    async def solo(self, sql: str, *args: Any) -> Row | None:
+        return self._execute(sql, args).fetchone()  # a savepoint of the batch, like any other statement
+
+    async def before(self, sql: str, *args: Any) -> Row | None:
+        return self._execute(sql, args).fetchone()
 
 
 def connect_sqlite(path: str, *, any_thread: bool = False) -> sqlite3.Connection:
@@ -201,47 +216,6 @@ class _SqliteRead:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-class PostgresTx:
-    __slots__ = ("_conn",)
-    engine = "postgresql"
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
-
-    async def one(self, sql: str, *args: Any) -> Row | None:
-        try:
-            return await self._conn.fetchrow(to_postgres(sql), *args)
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise _integrity(exc) from exc
-
-    async def all(self, sql: str, *args: Any) -> list[Row]:
-        try:
-            rows: Sequence[Row] = await self._conn.fetch(to_postgres(sql), *args)
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise _integrity(exc) from exc
-        return list(rows)
-
-    async def values(self, sql: str, *args: Any) -> list[Any]:
-        return await self.all(sql, *args)  # asyncpg's records read by position as cheaply
-
-    async def run(self, sql: str, *args: Any) -> int:
-        try:
-            status: str = await self._conn.execute(to_postgres(sql), *args)
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise _integrity(exc) from exc
-        tail = status.rsplit(" ", 1)[-1]
-        return int(tail) if tail.isdigit() else 0
-
-
-def _integrity(exc: Exception) -> Exception:
-    constraint: str = getattr(exc, "constraint_name", None) or str(exc)
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return UniqueViolation(constraint)
-    if isinstance(exc, asyncpg.ForeignKeyViolationError):
-        return ReferenceGone(constraint)
-    return exc
-
-
 async def _keep_session(_: asyncpg.Connection) -> None:
     """What the pool does to a connection it takes back, besides asyncpg's own cleanup (rolling back
     a transaction left open, dropping listeners): nothing. asyncpg's default sends
@@ -301,34 +275,43 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        """One transaction. A connection fault before COMMIT was sent is a retryable StorageFault
-        (nothing was applied); one during COMMIT is not retryable, its outcome unknown
-        (docs/decisions.md #51)."""
+        """One transaction (BEGIN sent lazily, see PostgresWriteTx). A connection fault before COMMIT
+        was sent is a retryable StorageFault (nothing was applied); one during COMMIT, or during a
+        solo statement (its own commit), is not retryable, its outcome unknown (docs/decisions.md #51,
+        #150)."""
         pool = self._require_pool()
         conn = await self._acquire(pool)
         try:
-            transaction = conn.transaction()
+            tx = PostgresWriteTx(conn)
             try:
-                await transaction.start()
-                yield PostgresTx(conn)
+                yield tx
             except BaseException as exc:
                 if postgres_connection_fault(exc):
+                    # The server refusing the statement (no space, read-only) means it failed,
+                    # whole; a connection lost under it leaves its commit unknown.
+                    if tx.solo_state == "sent" and not isinstance(exc, _REFUSED):
+                        raise await self._unknown(pool, conn, exc) from exc
                     raise await self._lost(pool, conn, exc) from exc
-                if not conn.is_closed():
-                    await transaction.rollback()
+                await tx.rollback()
                 raise
             try:
-                await transaction.commit()
+                await tx.commit()
             except BaseException as exc:
                 if postgres_connection_fault(exc):
-                    _drop(conn)
-                    await pool.expire_connections()
-                    raise StorageFault("commit-unknown", _describe(exc), outcome_unknown=True) from exc
+                    raise await self._unknown(pool, conn, exc) from exc
                 raise
             if monitor.failing is not None:
                 monitor.write_committed()
         finally:
             await pool.release(conn)
+
+    @staticmethod
+    async def _unknown(pool: asyncpg.Pool, conn: asyncpg.Connection, exc: BaseException) -> StorageFault:
+        """The connection broke while the server may have been committing: applied or not, nobody
+        here can know, so the request must not run again."""
+        _drop(conn)
+        await pool.expire_connections()
+        return StorageFault("commit-unknown", _describe(exc), outcome_unknown=True)
 
     @staticmethod
     async def _acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
@@ -347,6 +330,10 @@ class PostgresDatabase:
         _drop(conn)
         await pool.expire_connections()
         return StorageFault("connection-lost", _describe(exc), retryable=True)
+
+
+# Faults the server reports as the statement's own error: nothing of it was committed.
+_REFUSED = (asyncpg.InsufficientResourcesError, asyncpg.ReadOnlySQLTransactionError)
 
 
 def _drop(conn: asyncpg.Connection) -> None:

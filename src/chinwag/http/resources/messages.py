@@ -96,7 +96,12 @@ async def create(ctx: Ctx) -> Response:
 
     data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageAdd", build))
     async with ctx.db.write() as tx:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True)
+        if origin is None:  # nothing to fire: the whole post may be one statement (PostgreSQL)
+            ref = ctx.param("ConversationSid")
+            plain = await messages.post_plain(tx, ctx.deps, ctx.account_sid, ctx.service_sid, ref, data)
+            if plain is not None:
+                return json_response(to_wire(plain, ctx.prefix), 201)
+        _, conv = await ctx.conversation(tx, lock=True)
         message = await messages.post(tx, ctx.deps, conv, data)
         if origin is not None:
             where = {"service_sid": conv.chat_service_sid, "conversation_sid": conv.sid}

@@ -96,8 +96,7 @@ async def create(ctx: Ctx) -> Response:
 
     await hooks.pre_event(ctx, origin, "onParticipantAdd", build)
     async with ctx.db.write() as tx:
-        scope = await ctx.scope(tx)
-        conv = await conversations.fetch(tx, scope, ctx.param("ConversationSid"), ctx.path, lock=True)
+        scope, conv = await ctx.conversation(tx, lock=True)
         made = await participants.add(tx, ctx.deps, scope, conv, data)
         params = payloads.participant(made, conv.messaging_service_sid)
         await hooks.post_event(
@@ -138,9 +137,8 @@ async def update(ctx: Ctx) -> Response:
 
     await hooks.pre_event(ctx, origin, "onParticipantUpdate", build)
     async with ctx.db.write() as tx:
-        scope = await ctx.scope(tx)
         # Locked before the participant, as message writers do: a horizon move recounts unread.
-        conv = await conversations.fetch(tx, scope, ctx.param("ConversationSid"), ctx.path, lock=True)
+        scope, conv = await ctx.conversation(tx, lock=True)
         changed = await participants.update(tx, ctx.deps, scope, conv, ctx.param("Sid"), ctx.path, data)
         params = payloads.participant(changed, conv.messaging_service_sid, updated=True)
         await hooks.post_event(

@@ -38,15 +38,17 @@ async def create(ctx: Ctx) -> Response:
     origin = ctx.origin()
     hooks.forbid_client(origin)  # a chat client cannot create users
     async with ctx.db.write() as tx:
-        scope = await ctx.scope(tx)
-        user = await users.create(
+        user = await users.create_in(
             tx,
             ctx.deps,
-            scope,
+            ctx.account_sid,
+            ctx.service_sid,
+            ctx.path,
             form.get("Identity"),
             form.get("FriendlyName"),
             form.get("Attributes"),
             form.get("RoleSid"),
+            alone=origin is None,  # no event to record in the same transaction
         )
         await hooks.post_event(
             ctx,
@@ -54,7 +56,7 @@ async def create(ctx: Ctx) -> Response:
             origin,
             "onUserAdded",
             payloads.user(user),
-            service_sid=scope.service_sid,
+            service_sid=user.chat_service_sid,
             conversation_sid=None,
             lane_key=user.sid,
         )
@@ -131,7 +133,7 @@ async def update(ctx: Ctx) -> Response:
             origin,
             "onUserUpdated",
             payloads.user(user, updated=True),
-            service_sid=scope.service_sid,
+            service_sid=user.chat_service_sid,
             conversation_sid=None,
             lane_key=user.sid,
         )

@@ -43,6 +43,47 @@ async def insert(tx: Tx, m: Message) -> Message:
     return from_row(row)
 
 
+# The whole post to a plain conversation in one round trip (migration 0014; PostgreSQL only).
+_POST_PLAIN = f"SELECT {COLUMNS} FROM chinwag_post_message(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def posts_in_one(tx: Tx) -> bool:
+    """Whether `post_plain` is there to try: PostgreSQL, where each statement is a round trip."""
+    return tx.engine == "postgresql"
+
+
+async def post_plain(
+    tx: Tx,
+    account_sid: str,
+    service_sid: str | None,
+    conversation: str,
+    by_sid: bool,
+    m: Message,
+    author_lookup: bool,
+) -> Message | None:
+    """The message `m` (its index, conversation, account and participant filled in here), posted by
+    `chinwag_post_message` as the transaction's only statement, if the conversation is plain (active,
+    no timers, no messaging-binding participants); else None, with nothing written. Must be the
+    first statement of the write."""
+    row = await tx.solo(
+        _POST_PLAIN,
+        account_sid,
+        service_sid,
+        conversation,
+        by_sid,
+        m.sid,
+        m.author,
+        author_lookup,
+        m.body,
+        m.attributes,
+        m.content_sid,
+        m.subject,
+        m.date_created,
+        m.date_updated,
+    )
+    return None if row is None else from_row(row)
+
+
 async def update(tx: Tx, m: Message) -> Message:
     row = await tx.one(
         "UPDATE messages SET author = ?, participant_sid = ?, body = ?, attributes = ?, subject = ?,"

@@ -75,14 +75,26 @@ _MUTABLE = (
 )
 
 
-async def update(tx: Tx, p: Participant) -> Participant:
-    """Writes the plain fields; the read horizon and unread count move only via `set_horizon`."""
-    sets = ", ".join(f"{f} = ?" for f in _MUTABLE)
-    row = await tx.one(
-        f"UPDATE participants SET {sets} WHERE sid = ? RETURNING {COLUMNS}",
-        *(getattr(p, f) for f in _MUTABLE),
-        p.sid,
-    )
+_SETS = ", ".join(f"{f} = ?" for f in _MUTABLE)
+_UNDATED = tuple(f for f in _MUTABLE if f != "date_updated")
+_UNDATED_SETS = ", ".join(f"{f} = ?" for f in _UNDATED)
+# A horizon and the exact unread count below it (see `set_horizon` for why the count is right).
+_HORIZON = (
+    "last_read_message_index = ?, unread_count = CASE WHEN CAST(? AS BIGINT) IS NULL THEN 0 ELSE (SELECT COUNT(*)"
+    " FROM messages WHERE conversation_sid = participants.conversation_sid AND msg_index > ?) END, date_updated = ?"
+)
+
+
+async def update(tx: Tx, p: Participant, *, horizon: tuple[int | None, str] | None = None) -> Participant:
+    """Writes the plain fields; `horizon` (index, now), under `set_horizon`'s locks, moves the read
+    horizon in the same statement (and dates the row `now`). Nothing else moves the unread count."""
+    if horizon is None:
+        sql = f"UPDATE participants SET {_SETS} WHERE sid = ? RETURNING {COLUMNS}"
+        row = await tx.one(sql, *(getattr(p, f) for f in _MUTABLE), p.sid)
+    else:
+        index, now = horizon
+        sql = f"UPDATE participants SET {_UNDATED_SETS}, {_HORIZON} WHERE sid = ? RETURNING {COLUMNS}"
+        row = await tx.one(sql, *(getattr(p, f) for f in _UNDATED), index, index, index, now, p.sid)
     assert row is not None
     return from_row(row)
 
@@ -143,19 +155,13 @@ async def set_horizon(tx: Tx, p: Participant, index: int | None, now: str) -> Pa
     sees (the old horizon) and skips it without waiting, so a count taken meanwhile would miss or
     keep that message.
     """
-    unread = 0
-    if index is not None:
-        row = await tx.one(
-            "SELECT COUNT(*) AS n FROM messages WHERE conversation_sid = ? AND msg_index > ?",
-            p.conversation_sid,
-            index,
-        )
-        unread = int(row["n"]) if row is not None else 0
+    # The count inside the UPDATE (one round trip on PostgreSQL): its snapshot is taken after the
+    # locks above were granted, so it sees every message committed before them.
     row = await tx.one(
-        "UPDATE participants SET last_read_message_index = ?, unread_count = ?, date_updated = ?"
-        f" WHERE sid = ? RETURNING {COLUMNS}",
+        f"UPDATE participants SET {_HORIZON} WHERE sid = ? RETURNING {COLUMNS}",
         index,
-        unread,
+        index,
+        index,
         now,
         p.sid,
     )

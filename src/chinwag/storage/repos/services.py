@@ -69,6 +69,25 @@ async def config(tx: Tx, service_sid: str) -> ServiceConfig | None:
     return None if row is None else _config(row)
 
 
+async def scoped_config(tx: Tx, account_sid: str, service_sid: str | None) -> ServiceConfig | None:
+    """The configuration of the account's default service (`service_sid` None) or of `service_sid`
+    if it is one of the account's: the URL's scope and its defaults in one query. Read ahead of a
+    write's BEGIN (`Tx.before`): it takes no lock, and nothing the write does depends on more."""
+    if service_sid is None:
+        sql = (
+            f"SELECT {_CONFIG_COLUMNS} FROM service_configs WHERE chat_service_sid ="
+            " (SELECT default_chat_service_sid FROM account_configs WHERE account_sid = ?)"
+        )
+        row = await tx.before(sql, account_sid)
+    else:
+        sql = (
+            f"SELECT {_CONFIG_COLUMNS} FROM service_configs WHERE chat_service_sid = ?"
+            " AND EXISTS (SELECT 1 FROM services WHERE sid = ? AND account_sid = ?)"
+        )
+        row = await tx.before(sql, service_sid, service_sid, account_sid)
+    return None if row is None else _config(row)
+
+
 async def save_config(tx: Tx, cfg: ServiceConfig) -> None:
     await tx.run(
         f"INSERT INTO service_configs ({_CONFIG_COLUMNS}) VALUES (?, ?, ?, ?, ?)"

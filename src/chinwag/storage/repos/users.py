@@ -75,8 +75,10 @@ def _insert_values(user: User) -> tuple[str | int | None, ...]:
     )
 
 
-async def insert(tx: Tx, user: User) -> User:
-    row = await tx.one(f"{_INSERT} RETURNING {_COLUMNS}", *_insert_values(user))
+async def insert(tx: Tx, user: User, *, alone: bool = False) -> User:
+    """`alone`: the insert is all the transaction writes (`Tx.solo`: one round trip on PostgreSQL)."""
+    sql = f"{_INSERT} RETURNING {_COLUMNS}"
+    row = await (tx.solo(sql, *_insert_values(user)) if alone else tx.one(sql, *_insert_values(user)))
     assert row is not None
     return _user(row)
 
@@ -120,6 +122,11 @@ async def delete(tx: Tx, sid: str) -> None:
 
 
 _INSERT_IF_ABSENT = f"{_INSERT} ON CONFLICT (chat_service_sid, identity) DO NOTHING RETURNING {_COLUMNS}"
+# PostgreSQL (SQLite has no data-modifying WITH): the new row, or the one already there.
+_INSERT_OR_FIND = (
+    f"WITH made AS ({_INSERT_IF_ABSENT}) SELECT {_COLUMNS} FROM made"
+    f" UNION ALL SELECT {_COLUMNS} FROM users WHERE identity = ? AND chat_service_sid = ? LIMIT 1"
+)
 
 
 async def insert_if_absent(tx: Tx, user: User) -> User:
@@ -131,9 +138,15 @@ async def insert_if_absent(tx: Tx, user: User) -> User:
     deletes win every time, the request gives up as for any row deleted under it."""
     values = _insert_values(user)
     for _ in range(3):
-        row = await tx.one(_INSERT_IF_ABSENT, *values)
-        if row is None:
-            row = await tx.one(_BY_IDENTITY, user.identity, user.chat_service_sid)
+        if tx.engine == "postgresql":
+            # One round trip: the insert, or else the row that stood in its way. A row committed
+            # after this statement began (a concurrent create it waited for) is not in its snapshot:
+            # no row, and the next turn finds it.
+            row = await tx.one(_INSERT_OR_FIND, *values, user.identity, user.chat_service_sid)
+        else:
+            row = await tx.one(_INSERT_IF_ABSENT, *values)
+            if row is None:
+                row = await tx.one(_BY_IDENTITY, user.identity, user.chat_service_sid)
         if row is not None:
             return _user(row)
     raise ReferenceGone(f"user {user.identity!r} deleted concurrently, again and again")
