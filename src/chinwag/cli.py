@@ -115,6 +115,31 @@ def _check_port_free(host: str, port: int) -> None:
             raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
 
 
+def cpu_cores() -> int:
+    """The cores this process may run on (its affinity set, which a container's cpuset narrows),
+    else the machine's count; at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class WorkersType(click.ParamType):
+    """`--workers N` (N ≥ 1) or `--workers auto` (one per core: `cpu_cores()`)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return cpu_cores()
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= 1024:
+            return int(text)
+        self.fail(f"{value!r} is not a number of workers (1 to 1024) or 'auto'", param, ctx)
+
+
 @click.group(epilog=ENVIRONMENT)
 @click.version_option(package_name="chinwag", prog_name="chinwag")
 def main() -> None:
@@ -133,7 +158,13 @@ def _memory_database() -> tuple[str, str]:
 @main.command(epilog=ENVIRONMENT)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="server processes")
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    type=WorkersType(),
+    help="server processes: a number, or `auto` for one per CPU core this process may run on",
+)
 @click.option(
     "--public-url", default=None, envvar="CHINWAG_PUBLIC_URL", help="base of response URLs when behind a proxy"
 )
@@ -244,7 +275,8 @@ def serve(
         os.environ["CHINWAG_CONSOLE"] = "1" if console or emulator else ""
         os.environ["CHINWAG_ACCESS_LOG"] = "1" if (emulator if access_log is None else access_log) else ""
         os.environ["CHINWAG_LOG_LEVEL"] = log_level.lower()
-        click.echo(f"chinwag serving http://{host}:{port} on {shown_database}", err=True)
+        plural = "worker" if workers == 1 else "workers"
+        click.echo(f"chinwag serving http://{host}:{port} on {shown_database} ({workers} {plural})", err=True)
         limits = flood_limits()
         if console or emulator:
             click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
