@@ -29,6 +29,7 @@ T = TypeVar("T")
 ENVIRONMENT = """\b
 Environment variables (a flag, where there is one, wins):
   CHINWAG_DATABASE            --database
+  CHINWAG_LISTEN_DATABASE     --listen-database
   CHINWAG_ACCOUNT_SID         with CHINWAG_AUTH_TOKEN: make this account exist
   CHINWAG_AUTH_TOKEN            with this token (both or neither)
   CHINWAG_EMULATOR=1          --emulator
@@ -61,7 +62,7 @@ def _database_option(fn):  # type: ignore[no-untyped-def]
         envvar="CHINWAG_DATABASE",
         default=DEFAULT_DATABASE,
         show_default=True,
-        help="sqlite:///FILE or postgresql://user@host:port/db",
+        help="sqlite:///FILE or postgresql://user@host:port/db[?pool_size=N&pooling=transaction] (docs/SCALING.md)",
     )(fn)
 
 
@@ -124,7 +125,7 @@ def cpu_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class WorkersType(click.ParamType):
+class WorkersType(click.ParamType[int, Any]):
     """`--workers N` (N ≥ 1) or `--workers auto` (one per core: `cpu_cores()`)."""
 
     name = "N|auto"
@@ -213,6 +214,14 @@ def _memory_database() -> tuple[str, str]:
     default=None,
     help="emulator mode: load this snapshot into the account at start",
 )
+@click.option(
+    "--listen-database",
+    "listen_database",
+    envvar="CHINWAG_LISTEN_DATABASE",
+    default=None,
+    help="PostgreSQL behind a transaction pooler: a direct postgresql:// URL for LISTEN (webhook wake-ups);"
+    " without it the outbox is polled",
+)
 @_database_option
 def serve(
     host: str,
@@ -226,6 +235,7 @@ def serve(
     sid_seed: int | None,
     import_file: str | None,
     database: str,
+    listen_database: str | None = None,
     webhook_allow: tuple[str, ...] = (),
 ) -> None:
     """Migrate the database, make sure an account exists, and serve the API (granian)."""
@@ -250,6 +260,7 @@ def serve(
         parse_networks(" ".join(webhook_allow) if webhook_allow else os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
     except ValueError as exc:
         raise click.ClickException(f"--webhook-allow: {exc}") from None
+    _check_database_url(database, listen_database)
     _check_port_free(host, port)
     memory_dir = None
     shown_database = database.split("?")[0]
@@ -267,6 +278,7 @@ def serve(
         if memory_dir is None:
             click.echo(f"Credentials again: chinwag accounts list --database {database}", err=True)
         os.environ["CHINWAG_DATABASE"] = database
+        os.environ["CHINWAG_LISTEN_DATABASE"] = listen_database or ""
         if public_url:
             os.environ["CHINWAG_PUBLIC_URL"] = public_url
         os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
@@ -295,6 +307,21 @@ def serve(
     finally:
         if memory_dir is not None:
             shutil.rmtree(memory_dir, ignore_errors=True)
+
+
+def _check_database_url(database: str, listen_database: str | None) -> None:
+    """chinwag's own URL parameters and the LISTEN URL, checked before anything is opened."""
+    from chinwag.storage.dialect import engine_of, postgres_options
+
+    try:
+        if engine_of(database) == "postgresql":
+            postgres_options(database)
+        if listen_database and engine_of(listen_database) != "postgresql":
+            raise ValueError("--listen-database must be a postgresql:// URL")
+        if listen_database and engine_of(database) != "postgresql":
+            raise ValueError("--listen-database goes with a postgresql:// --database")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _granian_level(level: str) -> Any:

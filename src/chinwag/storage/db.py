@@ -29,6 +29,7 @@ from chinwag.storage.dialect import (
     ReferenceGone,
     UniqueViolation,
     engine_of,
+    postgres_options,
     postgres_target,
     sqlite_path,
     to_postgres,
@@ -57,11 +58,29 @@ class Database(Protocol):
     def write(self) -> Any: ...  # async context manager yielding Tx, committing on success
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, listen_url: str | None = None) -> Database:
+    """`listen_url`: PostgreSQL, a direct connection (not through a pooler) for LISTEN
+    (`--listen-database`); without one LISTEN uses `url`, or, behind a transaction pooler, is off
+    and the dispatcher polls (docs/decisions.md #156)."""
     if engine_of(url) == "sqlite":
         return SqliteDatabase(sqlite_path(url))
     dsn, settings = postgres_target(url)
-    return PostgresDatabase(dsn, settings)
+    options = postgres_options(url)
+    listen: tuple[str, dict[str, str]] | None = (dsn, settings)
+    if listen_url:
+        if engine_of(listen_url) != "postgresql":
+            raise ValueError("the LISTEN database (--listen-database) must be a postgresql:// URL")
+        listen = postgres_target(listen_url)
+    elif options.transaction_pooling:
+        listen = None
+    return PostgresDatabase(
+        dsn,
+        settings,
+        min_size=min(2, options.pool_size),
+        max_size=options.pool_size,
+        statement_cache=not options.transaction_pooling,
+        listen=listen,
+    )
 
 
 # --- SQLite -----------------------------------------------------------------------------------
@@ -260,10 +279,24 @@ _POOL_RESET: dict[str, Any] = (
 class PostgresDatabase:
     engine = "postgresql"
 
-    def __init__(self, dsn: str, settings: dict[str, str], min_size: int = 2, max_size: int = 10) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        settings: dict[str, str],
+        min_size: int = 2,
+        max_size: int = 10,
+        *,
+        statement_cache: bool = True,
+        listen: tuple[str, dict[str, str]] | None = None,
+    ) -> None:
         self.dsn = dsn
         self.settings = settings
         self._sizes = (min_size, max_size)
+        # Off behind a transaction pooler: a named statement prepared on one server connection is
+        # not there when the next transaction runs on another (docs/decisions.md #155).
+        self._statement_cache: dict[str, Any] = {} if statement_cache else {"statement_cache_size": 0}
+        # Where LISTEN connects ((dsn, settings)); None: nowhere, wake-ups come from polling.
+        self.listen = listen
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
@@ -273,6 +306,7 @@ class PostgresDatabase:
                 server_settings=self.settings,
                 min_size=self._sizes[0],
                 max_size=self._sizes[1],
+                **self._statement_cache,
                 **_POOL_RESET,
             )
 
