@@ -48,6 +48,7 @@ Environment variables (a flag, where there is one, wins):
   CHINWAG_HEADER_TIMEOUT      seconds to send a request head (10)
   CHINWAG_BODY_TIMEOUT        seconds to send a request body (30)
   CHINWAG_SQLITE_MAX_PAGE_COUNT  cap on the SQLite file's pages (a full disk, for tests)
+  CHINWAG_SQL_RECORD          file prefix: record every SQL statement run (tests of account scoping)
 """
 
 # `sqlite:///:memory:` (or `sqlite://`): a database that lives as long as the server

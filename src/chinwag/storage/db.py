@@ -62,6 +62,11 @@ def open_database(url: str, listen_url: str | None = None) -> Database:
     """`listen_url`: PostgreSQL, a direct connection (not through a pooler) for LISTEN
     (`--listen-database`); without one LISTEN uses `url`, or, behind a transaction pooler, is off
     and the dispatcher polls (docs/decisions.md #156)."""
+    record = os.environ.get("CHINWAG_SQL_RECORD")
+    if record:  # a test aid (tests/test_account_scoping.py): every statement, with its caller
+        from chinwag.storage import statement_log
+
+        statement_log.install(record)
     if engine_of(url) == "sqlite":
         return SqliteDatabase(sqlite_path(url))
     dsn, settings = postgres_target(url)

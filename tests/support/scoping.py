@@ -1,0 +1,203 @@
+"""The account-scoping rule for one SQL statement (tests/test_account_scoping.py, docs/SCALING.md).
+
+Every row of an account-owned table belongs to exactly one account, and every SID (and integer
+`id`) names exactly one row. So a statement stays inside one account when each account-owned table
+it reads or writes is **bound** by one of its *owner keys*, a column whose one value belongs to a
+single account:
+
+- `account_sid` itself; `chat_service_sid` (a service belongs to one account);
+- a parent's key: `conversation_sid`, `conversation_id`, `message_sid`, `user_sid`,
+  `participant_sid`, `role_sid`, and `lane` of webhook deliveries (a receiver and one conversation
+  or user);
+- the row's own key: `sid`, `id` (`accounts`: its `sid` is the account).
+
+A table is bound in a query block (a SELECT, UPDATE or DELETE, each subquery and each arm of a
+UNION its own block) when a top-level `AND` term of its WHERE, or of a JOIN's ON, is
+`owner_key = ?`, `owner_key IN (?, …)`, `owner_key = (subquery)` or `owner_key IN (subquery)`
+with the subquery itself bound, or `owner_key = other.column` with `other` a table already bound in
+that block (a join from a bound row). An INSERT is bound when it writes an owner key among its
+columns (the new row names its account or service). An `OR` binds nothing.
+
+What this does not see is where a bound value came from: that a SID in a URL belongs to the
+requesting account is checked by the domain (a read bound by `account_sid`/`chat_service_sid` first,
+in the same transaction) and by each resource's "other accounts see nothing" tests.
+
+`tenant_bound` is the stricter reading a Citus-style distribution by `account_sid` routes on: every
+account-owned table bound by `account_sid` or `chat_service_sid` (a service's rows colocated with
+its account) rather than by a row or parent key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+Node = Any  # a sqlglot expression node (its base class changed name across versions)
+
+# Tables that belong to no account: the migrations' bookkeeping, the one-row credentials counter,
+# and the outbox's lane index (a lane's deliveries are account rows; the index is the dispatcher's).
+MACHINERY = frozenset({"alembic_version", "credentials_epoch", "webhook_lanes"})
+OWNER_KEYS = frozenset(
+    {
+        "account_sid",
+        "chat_service_sid",
+        "conversation_sid",
+        "conversation_id",
+        "message_sid",
+        "user_sid",
+        "participant_sid",
+        "role_sid",
+        "lane",
+        "sid",
+        "id",
+    }
+)
+TENANT_KEYS = frozenset({"account_sid", "chat_service_sid"})
+# `accounts` is keyed by the account's own SID.
+TABLE_TENANT_KEYS = {"accounts": frozenset({"sid"})}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    unbound: tuple[str, ...]  # account-owned tables the statement reaches without an owner key
+    not_tenant_bound: tuple[str, ...]  # … without account_sid / chat_service_sid
+
+    @property
+    def bound(self) -> bool:
+        return not self.unbound
+
+
+def judge(sql: str, columns: Mapping[str, Iterable[str]]) -> Verdict:
+    """`columns`: every table of the schema → its columns (to place unqualified column names)."""
+    tree = sqlglot.parse_one(sql, read="postgres")
+    table_columns = {name: frozenset(cols) for name, cols in columns.items()}
+    unbound: list[str] = []
+    loose: list[str] = []
+    for block in _blocks(tree):
+        for table, keys in _bindings(block, table_columns).items():
+            if table in MACHINERY:
+                continue
+            if not keys:
+                unbound.append(table)
+            elif not keys & TABLE_TENANT_KEYS.get(table, TENANT_KEYS):
+                loose.append(table)
+    return Verdict(tuple(unbound), tuple(loose))
+
+
+def _blocks(tree: Node) -> list[Node]:
+    return [node for node in tree.walk() if isinstance(node, exp.Select | exp.Update | exp.Delete | exp.Insert)]
+
+
+def _own_tables(block: Node) -> dict[str, str]:
+    """alias (or name) → table name, for the tables this block itself reads or writes."""
+    found: dict[str, str] = {}
+    candidates: list[Node] = []
+    if isinstance(block, exp.Select):
+        from_ = block.args.get("from_") or block.args.get("from")
+        if from_ is not None:
+            candidates.append(from_.this)
+        candidates += [join.this for join in block.args.get("joins") or []]
+    elif isinstance(block, exp.Update | exp.Delete):
+        candidates.append(block.this)
+    elif isinstance(block, exp.Insert):
+        target = block.this
+        candidates.append(target.this if isinstance(target, exp.Schema) else target)
+    for table in candidates:
+        if isinstance(table, exp.Table):
+            found[table.alias_or_name] = table.name
+    return found
+
+
+def _bindings(block: Node, columns: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
+    """table name → the owner keys that bind it in this block (empty: unbound)."""
+    tables = _own_tables(block)
+    keys: dict[str, set[str]] = {alias: set() for alias in tables}
+    if isinstance(block, exp.Insert):
+        schema = block.this
+        written = {c.name for c in schema.expressions} if isinstance(schema, exp.Schema) else set()
+        for alias in tables:
+            keys[alias] |= written & OWNER_KEYS
+        return {tables[a]: k for a, k in keys.items()}
+    terms: list[Node] = []
+    where = block.args.get("where")
+    if where is not None:
+        terms += _conjuncts(where.this)
+    for join in block.args.get("joins") or []:
+        on = join.args.get("on")
+        if on is not None:
+            terms += _conjuncts(on)
+    changed = True
+    while changed:  # joins bind from bound tables: repeat until nothing new is bound
+        changed = False
+        for term in terms:
+            for alias, key in _binds(term, tables, keys, columns):
+                if key not in keys[alias]:
+                    keys[alias].add(key)
+                    changed = True
+    return {tables[a]: k for a, k in keys.items()}
+
+
+def _conjuncts(node: Node) -> list[Node]:
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(node, exp.And):
+        return _conjuncts(node.this) + _conjuncts(node.expression)
+    return [node]
+
+
+def _binds(
+    term: Node,
+    tables: Mapping[str, str],
+    keys: Mapping[str, set[str]],
+    columns: Mapping[str, frozenset[str]],
+) -> list[tuple[str, str]]:
+    """(alias, owner key) pairs this term binds."""
+    if isinstance(term, exp.EQ):
+        sides = [(term.this, term.expression), (term.expression, term.this)]
+    elif isinstance(term, exp.In):
+        sides = [(term.this, term.args.get("query") or exp.Tuple(expressions=term.expressions))]
+    else:
+        return []
+    bound = []
+    for column, value in sides:
+        if not isinstance(column, exp.Column) or column.name not in OWNER_KEYS:
+            continue
+        owner = _owner(column, tables, columns)
+        if owner is not None and _fixed(value, tables, keys, columns):
+            bound.append((owner, column.name))
+    return bound
+
+
+def _owner(column: exp.Column, tables: Mapping[str, str], columns: Mapping[str, frozenset[str]]) -> str | None:
+    """The alias of the block's table the column belongs to (None: another block's, or unknown)."""
+    if column.table:
+        return column.table if column.table in tables else None
+    having = [alias for alias, name in tables.items() if column.name in columns.get(name, ())]
+    return having[0] if len(having) == 1 else None
+
+
+def _fixed(
+    value: Node,
+    tables: Mapping[str, str],
+    keys: Mapping[str, set[str]],
+    columns: Mapping[str, frozenset[str]],
+) -> bool:
+    """A value that names one account's rows: a parameter, a list of them, a bound subquery, or a
+    column of a table already bound in this block."""
+    value = value.unnest() if isinstance(value, exp.Paren) else value
+    if isinstance(value, exp.Placeholder | exp.Parameter):
+        return True
+    if isinstance(value, exp.Tuple):
+        return bool(value.expressions) and all(isinstance(v, exp.Placeholder) for v in value.expressions)
+    if isinstance(value, exp.Subquery | exp.Select):
+        inner = value.this if isinstance(value, exp.Subquery) else value
+        return all(
+            table in MACHINERY or bool(bound) for b in _blocks(inner) for table, bound in _bindings(b, columns).items()
+        )
+    if isinstance(value, exp.Column):
+        owner = _owner(value, tables, columns)
+        return owner is not None and bool(keys[owner])
+    return False
