@@ -127,7 +127,7 @@ def cpu_cores() -> int:
 
 
 class WorkersType(click.ParamType[int, Any]):
-    """`--workers N` (N ≥ 1) or `--workers auto` (one per core: `cpu_cores()`)."""
+    """`--workers N` (1 to 1024) or `--workers auto` (one per core: `cpu_cores()`; docs/decisions.md #158)."""
 
     name = "N|auto"
 

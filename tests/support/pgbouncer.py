@@ -3,8 +3,8 @@
 Debian's `pgbouncer` binary (installed like PostgreSQL: `.ci/run` installs it where it is missing),
 started as a plain process with its own configuration in a temporary directory, never the system
 service. Its one database `chinwag` is PostgreSQL's `test` database with `search_path` set to the
-test's schema on every server connection (`connect_query`): pgbouncer 1.18 refuses `search_path`
-as a client's startup parameter, and a `SET` from a client would stay behind on a shared server
+test's schema on every server connection (`connect_query`; docs/decisions.md #157): pgbouncer 1.18
+refuses `search_path` as a client's startup parameter, and a `SET` from a client would stay behind on a shared server
 connection. The pool is kept smaller than chinwag's, so client connections really take turns on
 server connections: a named prepared statement, a LISTEN or a session setting of one client would
 show up on another's transactions.

@@ -272,7 +272,8 @@ async def _keep_session(_: asyncpg.Connection) -> None:
     `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: one more
     round trip per request, a fifth of a user fetch's time (bench/). Nothing here leaves session
     state behind: no session advisory locks, cursors, LISTEN, or SET outside a transaction (keep it
-    that way; settings from the URL are connection parameters, which RESET ALL would keep anyway)."""
+    that way; settings from the URL are connection parameters, which RESET ALL would keep anyway).
+    That is also what lets the pool run behind a transaction pooler (docs/decisions.md #157)."""
 
 
 # The pool's `reset` hook exists from asyncpg 0.30; older versions keep their default.

@@ -131,8 +131,9 @@ async def _due(
     # Claimed, not waited for: on PostgreSQL a row another sweeper (another process, another host)
     # or a writer holds is skipped (`SKIP LOCKED`), so each transition happens in exactly one
     # process and no sweeper queues behind another; a skipped row still due is taken by the next
-    # sweep. A row taken is re-checked under its lock: a message that pushed the deadline meanwhile
-    # takes it out. SQLite: the writer lock serialises sweepers and the deadline is re-read.
+    # sweep (docs/decisions.md #159). A row taken is re-checked under its lock: a message that
+    # pushed the deadline meanwhile takes it out. SQLite: the writer lock serialises sweepers and
+    # the deadline is re-read.
     where, args = f"{column} <= ?", [now]
     if account_sid is not None:
         where += _ONE_ACCOUNT
