@@ -382,6 +382,7 @@ def test_help_lists_every_environment_variable_chinwag_reads(chinwag: str, repo_
         (["--log-level", "loud"], "--log-level"),
         (["--public-url", "example.com"], "--public-url"),
         (["--database", "sqlite:///:memory:", "--workers", "2"], "one worker"),
+        (["--listen-database", "sqlite:///other.db"], "--listen-database"),
     ],
 )
 def test_bad_arguments_are_refused_before_the_database_is_touched(
