@@ -207,6 +207,34 @@ def test_the_recording_reached_every_function_that_issues_sql(recorded: list[Sta
         ("SELECT 1 FROM users WHERE role_sid = ? UNION ALL SELECT 1 FROM participants WHERE role_sid IS NULL", False),
         ("UPDATE conversations SET state = 'closed' WHERE date_closed <= ?", False),
         ("INSERT INTO service_configs (reachability_enabled) VALUES (?)", False),
+        # Shapes of batched writes: CTEs, derived tables, unnest of array parameters, USING.
+        (
+            "WITH c AS (SELECT sid FROM conversations WHERE sid = ? AND chat_service_sid = ?)"
+            " UPDATE messages SET body = '' WHERE conversation_sid IN (SELECT sid FROM c)",
+            True,
+        ),
+        (
+            "WITH c AS (SELECT sid FROM conversations WHERE state = ?)"
+            " UPDATE messages SET body = '' WHERE conversation_sid IN (SELECT sid FROM c)",
+            False,
+        ),
+        (
+            "UPDATE participants AS p SET unread_count = v.n"
+            " FROM (SELECT unnest(?::text[]) AS sid, unnest(?::int[]) AS n) v WHERE p.sid = v.sid",
+            True,
+        ),
+        (
+            "UPDATE participants AS p SET unread_count = 0"
+            " FROM (SELECT sid FROM participants WHERE identity = ?) v WHERE p.sid = v.sid",
+            False,
+        ),
+        ("INSERT INTO delivery_receipts (sid, account_sid) SELECT * FROM unnest(?::text[], ?::text[])", True),
+        (
+            "DELETE FROM messages m USING conversations c"
+            " WHERE m.conversation_sid = c.sid AND c.sid = ? AND c.chat_service_sid = ?",
+            True,
+        ),
+        ("DELETE FROM messages m USING conversations c WHERE m.conversation_sid = c.sid AND c.state = ?", False),
     ],
 )
 def test_the_rule(sql: str, bound: bool, schema: dict[str, list[str]]) -> None:

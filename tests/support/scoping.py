@@ -14,9 +14,12 @@ single account:
 A table is bound in a query block (a SELECT, UPDATE or DELETE, each subquery and each arm of a
 UNION its own block) when a top-level `AND` term of its WHERE, or of a JOIN's ON, is
 `owner_key = ?`, `owner_key IN (?, …)`, `owner_key = (subquery)` or `owner_key IN (subquery)`
-with the subquery itself bound, or `owner_key = other.column` with `other` a table already bound in
-that block (a join from a bound row). An INSERT is bound when it writes an owner key among its
-columns (the new row names its account or service). An `OR` binds nothing.
+with the subquery itself bound, or `owner_key = other.column` with `other` a source already bound
+in that block (a join from a bound row). A derived source (a CTE, a subquery in FROM, `unnest(…)`
+of array parameters, VALUES) counts as bound when every account-owned table inside it is. An
+INSERT is bound when it writes an owner key among its columns (the new row names its account or
+service); an INSERT … SELECT's SELECT is judged as a block of its own. An `OR` binds nothing.
+Statements are read as PostgreSQL receives them (`$n` parameters).
 
 What this does not see is where a bound value came from: that a SID in a URL belongs to the
 requesting account is checked by the domain (a read bound by `account_sid`/`chat_service_sid` first,
@@ -35,6 +38,8 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+
+from chinwag.storage.dialect import to_postgres
 
 Node = Any  # a sqlglot expression node (its base class changed name across versions)
 
@@ -73,12 +78,14 @@ class Verdict:
 
 def judge(sql: str, columns: Mapping[str, Iterable[str]]) -> Verdict:
     """`columns`: every table of the schema → its columns (to place unqualified column names)."""
-    tree = sqlglot.parse_one(sql, read="postgres")
-    table_columns = {name: frozenset(cols) for name, cols in columns.items()}
+    # As PostgreSQL receives it (`$n` parameters): sqlglot reads `$1::text[]`, not `?::text[]`.
+    tree = sqlglot.parse_one(to_postgres(sql), read="postgres")
+    ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
+    ctx = _Ctx({name: frozenset(cols) for name, cols in columns.items()}, ctes)
     unbound: list[str] = []
     loose: list[str] = []
     for block in _blocks(tree):
-        for table, keys in _bindings(block, table_columns).items():
+        for table, keys in _bindings(block, ctx).items():
             if table in MACHINERY:
                 continue
             if not keys:
@@ -88,40 +95,54 @@ def judge(sql: str, columns: Mapping[str, Iterable[str]]) -> Verdict:
     return Verdict(tuple(unbound), tuple(loose))
 
 
+@dataclass(frozen=True)
+class _Ctx:
+    columns: Mapping[str, frozenset[str]]  # the schema's tables
+    ctes: Mapping[str, Node]  # WITH names → their queries
+
+
+DERIVED = "(derived)"  # the key a bound CTE, subquery, VALUES or unnest source counts as bound by
+
+
 def _blocks(tree: Node) -> list[Node]:
     return [node for node in tree.walk() if isinstance(node, exp.Select | exp.Update | exp.Delete | exp.Insert)]
 
 
-def _own_tables(block: Node) -> dict[str, str]:
-    """alias (or name) → table name, for the tables this block itself reads or writes."""
-    found: dict[str, str] = {}
-    candidates: list[Node] = []
-    if isinstance(block, exp.Select):
-        from_ = block.args.get("from_") or block.args.get("from")
-        if from_ is not None:
-            candidates.append(from_.this)
-        candidates += [join.this for join in block.args.get("joins") or []]
-    elif isinstance(block, exp.Update | exp.Delete):
-        candidates.append(block.this)
-    elif isinstance(block, exp.Insert):
+def _sources(block: Node) -> list[Node]:
+    """What this block itself reads or writes: its target, FROM and JOINs."""
+    found: list[Node] = []
+    if isinstance(block, exp.Insert):
         target = block.this
-        candidates.append(target.this if isinstance(target, exp.Schema) else target)
-    for table in candidates:
-        if isinstance(table, exp.Table):
-            found[table.alias_or_name] = table.name
+        return [target.this if isinstance(target, exp.Schema) else target]
+    if isinstance(block, exp.Update | exp.Delete):
+        found.append(block.this)
+    from_ = block.args.get("from_") or block.args.get("from")
+    if from_ is not None:
+        found.append(from_.this)
+    found += [join.this for join in block.args.get("joins") or []]
+    using = block.args.get("using")  # DELETE … USING
+    if using:
+        found += list(using) if isinstance(using, list) else [using]
     return found
 
 
-def _bindings(block: Node, columns: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
-    """table name → the owner keys that bind it in this block (empty: unbound)."""
-    tables = _own_tables(block)
-    keys: dict[str, set[str]] = {alias: set() for alias in tables}
-    if isinstance(block, exp.Insert):
+def _bindings(block: Node, ctx: _Ctx) -> dict[str, set[str]]:
+    """schema table name → the owner keys that bind it in this block (empty: unbound)."""
+    tables: dict[str, str] = {}  # alias → schema table name
+    keys: dict[str, set[str]] = {}  # alias → owner keys binding it (schema tables and derived sources)
+    for source in _sources(block):
+        alias = source.alias_or_name
+        if isinstance(source, exp.Table) and source.name in ctx.columns:
+            tables[alias] = source.name
+            keys[alias] = set()
+        elif isinstance(source, exp.Table) and source.name in ctx.ctes:
+            keys[alias] = {DERIVED} if _all_bound(ctx.ctes[source.name], ctx) else set()
+        else:  # a subquery, VALUES or unnest(…): bound when every table inside is
+            keys[alias] = {DERIVED} if _all_bound(source, ctx) else set()
+    if isinstance(block, exp.Insert):  # INSERT … SELECT: the SELECT is a block of its own
         schema = block.this
         written = {c.name for c in schema.expressions} if isinstance(schema, exp.Schema) else set()
-        for alias in tables:
-            keys[alias] |= written & OWNER_KEYS
-        return {tables[a]: k for a, k in keys.items()}
+        return {name: written & OWNER_KEYS for name in tables.values()}
     terms: list[Node] = []
     where = block.args.get("where")
     if where is not None:
@@ -131,14 +152,24 @@ def _bindings(block: Node, columns: Mapping[str, frozenset[str]]) -> dict[str, s
         if on is not None:
             terms += _conjuncts(on)
     changed = True
-    while changed:  # joins bind from bound tables: repeat until nothing new is bound
+    while changed:  # joins bind from bound sources: repeat until nothing new is bound
         changed = False
         for term in terms:
-            for alias, key in _binds(term, tables, keys, columns):
+            for alias, key in _binds(term, tables, keys, ctx):
                 if key not in keys[alias]:
                     keys[alias].add(key)
                     changed = True
-    return {tables[a]: k for a, k in keys.items()}
+    found = {name: keys[alias] for alias, name in tables.items()}
+    # A CTE, subquery or unnest source that is not bound itself leaves the block unbound too.
+    found.update({f"(derived {alias})": set() for alias in keys if alias not in tables and not keys[alias]})
+    return found
+
+
+def _all_bound(node: Node, ctx: _Ctx) -> bool:
+    """Every account-owned table read inside `node` is bound (true when there is none)."""
+    return all(
+        table in MACHINERY or bool(bound) for block in _blocks(node) for table, bound in _bindings(block, ctx).items()
+    )
 
 
 def _conjuncts(node: Node) -> list[Node]:
@@ -148,12 +179,7 @@ def _conjuncts(node: Node) -> list[Node]:
     return [node]
 
 
-def _binds(
-    term: Node,
-    tables: Mapping[str, str],
-    keys: Mapping[str, set[str]],
-    columns: Mapping[str, frozenset[str]],
-) -> list[tuple[str, str]]:
+def _binds(term: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx) -> list[tuple[str, str]]:
     """(alias, owner key) pairs this term binds."""
     if isinstance(term, exp.EQ):
         sides = [(term.this, term.expression), (term.expression, term.this)]
@@ -165,39 +191,33 @@ def _binds(
     for column, value in sides:
         if not isinstance(column, exp.Column) or column.name not in OWNER_KEYS:
             continue
-        owner = _owner(column, tables, columns)
-        if owner is not None and _fixed(value, tables, keys, columns):
+        owner = _owner(column, tables, keys, ctx)
+        if owner is not None and owner in tables and _fixed(value, tables, keys, ctx):
             bound.append((owner, column.name))
     return bound
 
 
-def _owner(column: exp.Column, tables: Mapping[str, str], columns: Mapping[str, frozenset[str]]) -> str | None:
-    """The alias of the block's table the column belongs to (None: another block's, or unknown)."""
+def _owner(column: exp.Column, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx) -> str | None:
+    """The alias of the block's source the column belongs to (None: another block's, or unknown)."""
     if column.table:
-        return column.table if column.table in tables else None
-    having = [alias for alias, name in tables.items() if column.name in columns.get(name, ())]
+        return column.table if column.table in keys else None
+    having = [alias for alias, name in tables.items() if column.name in ctx.columns.get(name, ())]
     return having[0] if len(having) == 1 else None
 
 
-def _fixed(
-    value: Node,
-    tables: Mapping[str, str],
-    keys: Mapping[str, set[str]],
-    columns: Mapping[str, frozenset[str]],
-) -> bool:
-    """A value that names one account's rows: a parameter, a list of them, a bound subquery, or a
-    column of a table already bound in this block."""
+def _fixed(value: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx) -> bool:
+    """A value that names one account's rows: a parameter (cast or not), a list of them, a bound
+    subquery, or a column of a source already bound in this block."""
     value = value.unnest() if isinstance(value, exp.Paren) else value
+    if isinstance(value, exp.Cast):
+        return _fixed(value.this, tables, keys, ctx)
     if isinstance(value, exp.Placeholder | exp.Parameter):
         return True
     if isinstance(value, exp.Tuple):
-        return bool(value.expressions) and all(isinstance(v, exp.Placeholder) for v in value.expressions)
-    if isinstance(value, exp.Subquery | exp.Select):
-        inner = value.this if isinstance(value, exp.Subquery) else value
-        return all(
-            table in MACHINERY or bool(bound) for b in _blocks(inner) for table, bound in _bindings(b, columns).items()
-        )
+        return bool(value.expressions) and all(_fixed(v, tables, keys, ctx) for v in value.expressions)
+    if isinstance(value, exp.Subquery | exp.Select | exp.Union):
+        return _all_bound(value, ctx)
     if isinstance(value, exp.Column):
-        owner = _owner(value, tables, columns)
+        owner = _owner(value, tables, keys, ctx)
         return owner is not None and bool(keys[owner])
     return False
