@@ -147,9 +147,14 @@ def test_the_allow_list_is_still_needed(recorded: list[Statement], schema: dict[
         assert any(not v.bound for v in judged), f"{caller} is scoped now: remove it from CROSS_ACCOUNT"
 
 
+# The Tx methods that run a statement (a PostgreSQL write transaction may add its own, e.g. a
+# statement that commits by itself: those end in `one` and are recorded through it).
+TX_METHODS = ("one", "all", "values", "run", "solo", "before")
+
+
 def _functions_issuing_sql() -> set[str]:
-    """`module.function` of every async function in src/ (migrations aside) that calls `tx.one`,
-    `tx.all`, `tx.values` or `tx.run` itself."""
+    """`module.function` of every async function in src/ (migrations aside) that calls one of
+    `TX_METHODS` on `tx` itself."""
     found = set()
     for path in sorted(SRC.rglob("*.py")):
         if "migrations" in path.parts:
@@ -165,7 +170,7 @@ def _is_tx_call(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr in ("one", "all", "values", "run")
+        and node.func.attr in TX_METHODS
         and isinstance(node.func.value, ast.Name)
         and node.func.value.id == "tx"
     )

@@ -3,7 +3,7 @@
 
 When on, the `Tx` methods of both engines are wrapped once at start, so the request path pays
 nothing when it is off. Each process appends to its own file, `PREFIX.<pid>`, one JSON line per
-new (statement, caller) pair; the caller is the first function outside storage/db.py and the
+new (statement, caller) pair; the caller is the first function outside the driver layer and the
 paging helper.
 """
 
@@ -22,7 +22,7 @@ _originals: dict[tuple[type, str], Any] = {}
 _seen: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 # Not callers: the driver layer, and the paging helper that runs the SQL its callers built.
-_SKIP = ("chinwag.storage.db", "chinwag.storage.repos.paging", __name__)
+_SKIP = ("chinwag.storage.db", "chinwag.storage.pg_tx", "chinwag.storage.repos.paging", __name__)
 
 
 def install(prefix: str) -> None:
