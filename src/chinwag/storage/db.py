@@ -397,3 +397,7 @@ def _drop(conn: asyncpg.Connection) -> None:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+# Every class a `Tx` is made of, for storage/statement_log.py (a test aid that wraps their methods).
+TX_CLASSES: tuple[type, ...] = (SqliteTx, PostgresTx)

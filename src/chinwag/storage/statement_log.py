@@ -29,10 +29,10 @@ def install(prefix: str) -> None:
     """Wrap `SqliteTx` and `PostgresTx` (idempotent)."""
     if _originals:
         return
-    from chinwag.storage.db import PostgresTx, SqliteTx
+    from chinwag.storage.db import TX_CLASSES
 
     path = f"{prefix}.{os.getpid()}"
-    for cls in (SqliteTx, PostgresTx):
+    for cls in TX_CLASSES:
         for name in ("one", "all", "values", "run"):
             _originals[(cls, name)] = getattr(cls, name)
             setattr(cls, name, _recording(getattr(cls, name), path))
