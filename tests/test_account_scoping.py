@@ -240,6 +240,22 @@ def test_the_recording_reached_every_function_that_issues_sql(recorded: list[Sta
             True,
         ),
         ("DELETE FROM messages m USING conversations c WHERE m.conversation_sid = c.sid AND c.state = ?", False),
+        # Correlated subqueries see the bound row around them, and only a bound one.
+        (
+            "UPDATE participants SET unread_count = (SELECT COUNT(*) FROM messages"
+            " WHERE conversation_sid = participants.conversation_sid AND msg_index > ?) WHERE sid = ?",
+            True,
+        ),
+        (
+            "UPDATE participants SET unread_count = (SELECT COUNT(*) FROM messages"
+            " WHERE conversation_sid = participants.conversation_sid) WHERE identity = ?",
+            False,
+        ),
+        (
+            "SELECT sid FROM conversations c WHERE chat_service_sid = ?"
+            " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_sid = c.sid)",
+            True,
+        ),
     ],
 )
 def test_the_rule(sql: str, bound: bool, schema: dict[str, list[str]]) -> None:

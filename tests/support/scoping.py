@@ -15,7 +15,8 @@ A table is bound in a query block (a SELECT, UPDATE or DELETE, each subquery and
 UNION its own block) when a top-level `AND` term of its WHERE, or of a JOIN's ON, is
 `owner_key = ?`, `owner_key IN (?, …)`, `owner_key = (subquery)` or `owner_key IN (subquery)`
 with the subquery itself bound, or `owner_key = other.column` with `other` a source already bound
-in that block (a join from a bound row). A derived source (a CTE, a subquery in FROM, `unnest(…)`
+in that block (a join from a bound row) or, for a subquery inside an expression, in a block around
+it (a correlated reference to a bound row). A derived source (a CTE, a subquery in FROM, `unnest(…)`
 of array parameters, VALUES) counts as bound when every account-owned table inside it is. An
 INSERT is bound when it writes an owner key among its columns (the new row names its account or
 service); an INSERT … SELECT's SELECT is judged as a block of its own. An `OR` binds nothing.
@@ -128,10 +129,28 @@ def _sources(block: Node) -> list[Node]:
 
 def _bindings(block: Node, ctx: _Ctx) -> dict[str, set[str]]:
     """schema table name → the owner keys that bind it in this block (empty: unbound)."""
-    tables: dict[str, str] = {}  # alias → schema table name
-    keys: dict[str, set[str]] = {}  # alias → owner keys binding it (schema tables and derived sources)
+    tables, keys, own = _scope(block, ctx, shallow=False)
+    found = {name: keys[alias] for alias, name in tables.items()}
+    # A CTE, subquery or unnest source that is not bound itself leaves the block unbound too.
+    found.update({f"(derived {alias})": set() for alias in own if alias not in tables and not keys[alias]})
+    return found
+
+
+def _scope(block: Node, ctx: _Ctx, *, shallow: bool) -> tuple[dict[str, str], dict[str, set[str]], set[str]]:
+    """(alias → schema table of this block's own tables, alias → owner keys binding it for every
+    source in sight, this block's own aliases). A subquery in an expression sees the bound sources
+    of the blocks around it (a correlated reference: `WHERE m.conversation_sid =
+    participants.conversation_sid` inside an UPDATE of one participant). `shallow`: subqueries do
+    not count as values here (what an inner block sees of an outer one, without going round)."""
+    keys: dict[str, set[str]] = {}
+    outer = _enclosing(block)
+    if outer is not None:
+        keys.update({alias: k for alias, k in _scope(outer, ctx, shallow=True)[1].items() if k})
+    tables: dict[str, str] = {}
+    own: set[str] = set()
     for source in _sources(block):
         alias = source.alias_or_name
+        own.add(alias)
         if isinstance(source, exp.Table) and source.name in ctx.columns:
             tables[alias] = source.name
             keys[alias] = set()
@@ -142,7 +161,9 @@ def _bindings(block: Node, ctx: _Ctx) -> dict[str, set[str]]:
     if isinstance(block, exp.Insert):  # INSERT … SELECT: the SELECT is a block of its own
         schema = block.this
         written = {c.name for c in schema.expressions} if isinstance(schema, exp.Schema) else set()
-        return {name: written & OWNER_KEYS for name in tables.values()}
+        for alias in tables:
+            keys[alias] = written & OWNER_KEYS
+        return tables, keys, own
     terms: list[Node] = []
     where = block.args.get("where")
     if where is not None:
@@ -155,14 +176,24 @@ def _bindings(block: Node, ctx: _Ctx) -> dict[str, set[str]]:
     while changed:  # joins bind from bound sources: repeat until nothing new is bound
         changed = False
         for term in terms:
-            for alias, key in _binds(term, tables, keys, ctx):
+            for alias, key in _binds(term, tables, keys, ctx, shallow):
                 if key not in keys[alias]:
                     keys[alias].add(key)
                     changed = True
-    found = {name: keys[alias] for alias, name in tables.items()}
-    # A CTE, subquery or unnest source that is not bound itself leaves the block unbound too.
-    found.update({f"(derived {alias})": set() for alias in keys if alias not in tables and not keys[alias]})
-    return found
+    return tables, keys, own
+
+
+def _enclosing(block: Node) -> Node | None:
+    """The block a subquery in an expression sits in; None for a statement, a CTE's query or a
+    derived table in FROM/JOIN (neither can refer to the query around it)."""
+    node = block.parent
+    while node is not None:
+        if isinstance(node, exp.CTE | exp.From | exp.Join):
+            return None
+        if isinstance(node, exp.Select | exp.Update | exp.Delete | exp.Insert):
+            return node
+        node = node.parent
+    return None
 
 
 def _all_bound(node: Node, ctx: _Ctx) -> bool:
@@ -179,7 +210,9 @@ def _conjuncts(node: Node) -> list[Node]:
     return [node]
 
 
-def _binds(term: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx) -> list[tuple[str, str]]:
+def _binds(
+    term: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx, shallow: bool
+) -> list[tuple[str, str]]:
     """(alias, owner key) pairs this term binds."""
     if isinstance(term, exp.EQ):
         sides = [(term.this, term.expression), (term.expression, term.this)]
@@ -192,7 +225,7 @@ def _binds(term: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], 
         if not isinstance(column, exp.Column) or column.name not in OWNER_KEYS:
             continue
         owner = _owner(column, tables, keys, ctx)
-        if owner is not None and owner in tables and _fixed(value, tables, keys, ctx):
+        if owner is not None and owner in tables and _fixed(value, tables, keys, ctx, shallow):
             bound.append((owner, column.name))
     return bound
 
@@ -205,18 +238,18 @@ def _owner(column: exp.Column, tables: Mapping[str, str], keys: Mapping[str, set
     return having[0] if len(having) == 1 else None
 
 
-def _fixed(value: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx) -> bool:
+def _fixed(value: Node, tables: Mapping[str, str], keys: Mapping[str, set[str]], ctx: _Ctx, shallow: bool) -> bool:
     """A value that names one account's rows: a parameter (cast or not), a list of them, a bound
     subquery, or a column of a source already bound in this block."""
     value = value.unnest() if isinstance(value, exp.Paren) else value
     if isinstance(value, exp.Cast):
-        return _fixed(value.this, tables, keys, ctx)
+        return _fixed(value.this, tables, keys, ctx, shallow)
     if isinstance(value, exp.Placeholder | exp.Parameter):
         return True
     if isinstance(value, exp.Tuple):
-        return bool(value.expressions) and all(_fixed(v, tables, keys, ctx) for v in value.expressions)
+        return bool(value.expressions) and all(_fixed(v, tables, keys, ctx, shallow) for v in value.expressions)
     if isinstance(value, exp.Subquery | exp.Select | exp.Union):
-        return _all_bound(value, ctx)
+        return not shallow and _all_bound(value, ctx)
     if isinstance(value, exp.Column):
         owner = _owner(value, tables, keys, ctx)
         return owner is not None and bool(keys[owner])
