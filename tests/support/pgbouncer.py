@@ -13,6 +13,7 @@ show up on another's transactions.
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -45,7 +46,7 @@ def pgbouncer(schema: str, pool_size: int = 10) -> Iterator[str]:
     binary = pgbouncer_binary()
     target = urlsplit(PG_BASE)
     port = free_port()
-    # pgbouncer will not run as root; as root it is told to switch to `postgres`, which must be able
+    # pgbouncer will not run as root; as root it is told to switch to an unprivileged user, which must be able
     # to read its configuration and write its log, hence a world-readable directory of its own.
     directory = Path(tempfile.mkdtemp(prefix="chinwag-pgbouncer-"))
     directory.chmod(0o755)
@@ -73,7 +74,7 @@ def pgbouncer(schema: str, pool_size: int = 10) -> Iterator[str]:
     (directory / "pgbouncer.log").chmod(0o666)
     command = [binary, str(directory / "pgbouncer.ini")]
     if os.geteuid() == 0:
-        command[1:1] = ["-u", "postgres"]
+        command[1:1] = ["-u", _unprivileged_user()]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         _wait_for_port(port, process, directory)
@@ -100,3 +101,12 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], directory: Path)
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("pgbouncer did not start listening")
+
+
+def _unprivileged_user() -> str:
+    """`postgres` where PostgreSQL's package made it, else `nobody`."""
+    try:
+        pwd.getpwnam("postgres")
+        return "postgres"
+    except KeyError:
+        return "nobody"
