@@ -382,6 +382,7 @@ def test_help_lists_every_environment_variable_chinwag_reads(chinwag: str, repo_
         (["--log-level", "loud"], "--log-level"),
         (["--public-url", "example.com"], "--public-url"),
         (["--database", "sqlite:///:memory:", "--workers", "2"], "one worker"),
+        (["--listen-database", "sqlite:///other.db"], "--listen-database"),
     ],
 )
 def test_bad_arguments_are_refused_before_the_database_is_touched(
@@ -495,3 +496,72 @@ def test_a_start_says_how_to_get_the_credentials_again(chinwag: str, tmp_path: P
     assert f"chinwag accounts list --database {database}" in served.err()
     ((sid, token, _),) = accounts_in(chinwag, database)
     assert f"CHINWAG_ACCOUNT_SID={sid}" in served.err() and f"CHINWAG_AUTH_TOKEN={token}" in served.err()
+
+
+def worker_processes(served: Served) -> int:
+    """Granian's worker processes: the children of the server's main process."""
+    children = Path(f"/proc/{served.process.pid}/task/{served.process.pid}/children").read_text().split()
+    return len(children)
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_workers_auto_starts_one_worker_per_core(chinwag: str, tmp_path: Path, pinned: bool) -> None:
+    """`--workers auto`: as many workers as cores this process may run on, so a cpuset (here an
+    affinity mask of one core) narrows it as a container's would."""
+    cores = sorted(os.sched_getaffinity(0))
+    expected = 1 if pinned else len(cores)
+    env = clean_env(new_account())
+    port = free_port()
+    out, err = tmp_path / "auto.out", tmp_path / "auto.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                chinwag,
+                "serve",
+                "--port",
+                str(port),
+                "--database",
+                f"sqlite:///{tmp_path / 'auto.db'}",
+                "--workers",
+                "auto",
+            ],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=(lambda: os.sched_setaffinity(0, {cores[0]})) if pinned else None,
+        )
+    served = Served(process, port, out, err)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and worker_processes(served) < expected:
+            assert process.poll() is None, served.err()
+            time.sleep(0.1)
+        while time.monotonic() < deadline and not works_health(served.url):
+            time.sleep(0.1)
+        time.sleep(0.5)  # a surplus worker would be up by now
+        assert worker_processes(served) == expected
+        plural = "worker" if expected == 1 else "workers"
+        assert f"({expected} {plural})" in served.err()
+    finally:
+        served.stop()
+
+
+def works_health(url: str) -> bool:
+    try:
+        return httpx.get(url + "/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_workers_must_be_a_number_or_auto(chinwag: str, tmp_path: Path) -> None:
+    database = tmp_path / "untouched.db"
+    for bad in ("many", "1.5", "0x2", "2000"):
+        result = run(
+            chinwag, "serve", "--database", f"sqlite:///{database}", "--port", str(free_port()), "--workers", bad
+        )
+        assert result.returncode != 0
+        assert "--workers" in result.stderr and "'auto'" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not database.exists()
+    assert "auto" in run(chinwag, "serve", "--help").stdout

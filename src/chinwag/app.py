@@ -57,7 +57,7 @@ async def health(_: Request) -> Response:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, sids: SidFactory | None = None) -> App:
     settings = settings or load_settings()
     logs.configure(settings.log_level)
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, settings.listen_database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
     deps = Deps(server_clock, sids or SidFactory(settings.sid_seed))
     events = Events(

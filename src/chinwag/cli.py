@@ -29,6 +29,7 @@ T = TypeVar("T")
 ENVIRONMENT = """\b
 Environment variables (a flag, where there is one, wins):
   CHINWAG_DATABASE            --database
+  CHINWAG_LISTEN_DATABASE     --listen-database
   CHINWAG_ACCOUNT_SID         with CHINWAG_AUTH_TOKEN: make this account exist
   CHINWAG_AUTH_TOKEN            with this token (both or neither)
   CHINWAG_EMULATOR=1          --emulator
@@ -48,6 +49,7 @@ Environment variables (a flag, where there is one, wins):
   CHINWAG_BODY_TIMEOUT        seconds to send a request body (30)
   CHINWAG_MEDIA_MAX_BYTES     largest media upload in bytes (16777216)
   CHINWAG_SQLITE_MAX_PAGE_COUNT  cap on the SQLite file's pages (a full disk, for tests)
+  CHINWAG_SQL_RECORD          file prefix: record every SQL statement run (tests of account scoping)
 """
 
 # `sqlite:///:memory:` (or `sqlite://`): a database that lives as long as the server
@@ -62,7 +64,7 @@ def _database_option(fn):  # type: ignore[no-untyped-def]
         envvar="CHINWAG_DATABASE",
         default=DEFAULT_DATABASE,
         show_default=True,
-        help="sqlite:///FILE or postgresql://user@host:port/db",
+        help="sqlite:///FILE or postgresql://user@host:port/db[?pool_size=N&pooling=transaction] (docs/SCALING.md)",
     )(fn)
 
 
@@ -116,6 +118,31 @@ def _check_port_free(host: str, port: int) -> None:
             raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
 
 
+def cpu_cores() -> int:
+    """The cores this process may run on (its affinity set, which a container's cpuset narrows),
+    else the machine's count; at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class WorkersType(click.ParamType[int, Any]):
+    """`--workers N` (1 to 1024) or `--workers auto` (one per core: `cpu_cores()`; docs/decisions.md #158)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return cpu_cores()
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= 1024:
+            return int(text)
+        self.fail(f"{value!r} is not a number of workers (1 to 1024) or 'auto'", param, ctx)
+
+
 @click.group(epilog=ENVIRONMENT)
 @click.version_option(package_name="chinwag", prog_name="chinwag")
 def main() -> None:
@@ -134,7 +161,13 @@ def _memory_database() -> tuple[str, str]:
 @main.command(epilog=ENVIRONMENT)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="server processes")
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    type=WorkersType(),
+    help="server processes: a number, or `auto` for one per CPU core this process may run on",
+)
 @click.option(
     "--public-url", default=None, envvar="CHINWAG_PUBLIC_URL", help="base of response URLs when behind a proxy"
 )
@@ -183,6 +216,14 @@ def _memory_database() -> tuple[str, str]:
     default=None,
     help="emulator mode: load this snapshot into the account at start",
 )
+@click.option(
+    "--listen-database",
+    "listen_database",
+    envvar="CHINWAG_LISTEN_DATABASE",
+    default=None,
+    help="PostgreSQL behind a transaction pooler: a direct postgresql:// URL for LISTEN (webhook wake-ups);"
+    " without it the outbox is polled",
+)
 @_database_option
 def serve(
     host: str,
@@ -196,6 +237,7 @@ def serve(
     sid_seed: int | None,
     import_file: str | None,
     database: str,
+    listen_database: str | None = None,
     webhook_allow: tuple[str, ...] = (),
 ) -> None:
     """Migrate the database, make sure an account exists, and serve the API (granian)."""
@@ -220,6 +262,7 @@ def serve(
         parse_networks(" ".join(webhook_allow) if webhook_allow else os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
     except ValueError as exc:
         raise click.ClickException(f"--webhook-allow: {exc}") from None
+    _check_database_url(database, listen_database)
     _check_port_free(host, port)
     memory_dir = None
     delivery = None
@@ -238,6 +281,7 @@ def serve(
         if memory_dir is None:
             click.echo(f"Credentials again: chinwag accounts list --database {database}", err=True)
         os.environ["CHINWAG_DATABASE"] = database
+        os.environ["CHINWAG_LISTEN_DATABASE"] = listen_database or ""
         if public_url:
             os.environ["CHINWAG_PUBLIC_URL"] = public_url
         os.environ["CHINWAG_EMULATOR"] = "1" if emulator else ""
@@ -246,7 +290,8 @@ def serve(
         os.environ["CHINWAG_CONSOLE"] = "1" if console or emulator else ""
         os.environ["CHINWAG_ACCESS_LOG"] = "1" if (emulator if access_log is None else access_log) else ""
         os.environ["CHINWAG_LOG_LEVEL"] = log_level.lower()
-        click.echo(f"chinwag serving http://{host}:{port} on {shown_database}", err=True)
+        plural = "worker" if workers == 1 else "workers"
+        click.echo(f"chinwag serving http://{host}:{port} on {shown_database} ({workers} {plural})", err=True)
         limits = flood_limits()
         if console or emulator:
             click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
@@ -281,6 +326,21 @@ def _delivery_beside_workers() -> Any:
     supervisor.start()
     os.environ["CHINWAG_WEBHOOK_DISPATCH"] = delivery_process.PROCESS  # the workers only wake it
     return supervisor
+
+
+def _check_database_url(database: str, listen_database: str | None) -> None:
+    """chinwag's own URL parameters and the LISTEN URL, checked before anything is opened."""
+    from chinwag.storage.dialect import engine_of, postgres_options
+
+    try:
+        if engine_of(database) == "postgresql":
+            postgres_options(database)
+        if listen_database and engine_of(listen_database) != "postgresql":
+            raise ValueError("--listen-database must be a postgresql:// URL")
+        if listen_database and engine_of(database) != "postgresql":
+            raise ValueError("--listen-database goes with a postgresql:// --database")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _granian_level(level: str) -> Any:

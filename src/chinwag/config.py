@@ -15,6 +15,9 @@ DEFAULT_DATABASE = "sqlite:///chinwag.db"
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE
+    # PostgreSQL: a direct connection for LISTEN when `database_url` goes through a transaction
+    # pooler (`--listen-database`; docs/SCALING.md). None: LISTEN on `database_url`, or poll.
+    listen_database_url: str | None = None
     # Base of the absolute URLs in responses (behind a proxy); None: taken from each request's Host.
     public_url: str | None = None
     # How long a verified credential is trusted without a database look-up.
@@ -54,6 +57,7 @@ class Settings:
 def load_settings() -> Settings:
     return Settings(
         database_url=os.environ.get("CHINWAG_DATABASE", DEFAULT_DATABASE),
+        listen_database_url=os.environ.get("CHINWAG_LISTEN_DATABASE") or None,
         public_url=os.environ.get("CHINWAG_PUBLIC_URL") or None,
         auth_cache_seconds=float(os.environ.get("CHINWAG_AUTH_CACHE_SECONDS", "60")),
         timer_interval=float(os.environ.get("CHINWAG_TIMER_INTERVAL", "1")),

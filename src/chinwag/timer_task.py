@@ -2,8 +2,9 @@
 
 Deadlines live in the database (conversations.date_inactive / date_closed), so a restart loses
 none: the first sweep after start applies whatever fell due while the server was down. Several
-processes may sweep at once; on SQLite the writer lock serialises them, on PostgreSQL the due rows
-are re-read under row locks, so each transition happens once.
+processes (on one host or many) may sweep at once; on SQLite the writer lock serialises them, on
+PostgreSQL each sweep claims due rows with `FOR UPDATE SKIP LOCKED` and re-reads them under the
+lock, so each transition happens once, in one process (docs/decisions.md #159).
 """
 
 from __future__ import annotations

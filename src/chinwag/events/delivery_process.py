@@ -101,7 +101,7 @@ async def _serve() -> None:
     from chinwag.storage.db import SqliteDatabase, open_database
 
     settings = load_settings()
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, settings.listen_database_url)
     await db.start()
     deps = Deps(OffsetClock(settings.clock_offset), SidFactory(None))
     events = Events(

@@ -109,8 +109,8 @@ class Dispatcher:
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-webhooks"))
-        if isinstance(self._db, PostgresDatabase):
-            self._tasks.append(asyncio.create_task(self._listen(self._db), name="chinwag-webhooks-listen"))
+        if isinstance(self._db, PostgresDatabase) and self._db.listen is not None:
+            self._tasks.append(asyncio.create_task(self._listen(*self._db.listen), name="chinwag-webhooks-listen"))
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._lanes]:
@@ -130,13 +130,15 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    async def _listen(self, db: PostgresDatabase) -> None:
-        """A connection of its own (not the pool's) holds LISTEN; reconnects if it drops."""
+    async def _listen(self, dsn: str, settings: dict[str, str]) -> None:
+        """A connection of its own (not the pool's) holds LISTEN; reconnects if it drops. Behind a
+        transaction pooler it goes straight to PostgreSQL (`--listen-database`): a pooled server
+        connection would be handed to other clients while it listened."""
         import asyncpg
 
         while True:
             try:
-                conn = await asyncpg.connect(db.dsn, server_settings=db.settings)
+                conn = await asyncpg.connect(dsn, server_settings=settings)
                 self._listener = conn
                 await conn.add_listener(outbox.NOTIFY_CHANNEL, lambda *_: self._wake.set())
                 while not conn.is_closed():

@@ -31,6 +31,7 @@ from chinwag.storage.dialect import (
     ReferenceGone,
     UniqueViolation,
     engine_of,
+    postgres_options,
     postgres_target,
     sqlite_path,
 )
@@ -66,11 +67,34 @@ class Database(Protocol):
     def write(self) -> Any: ...  # async context manager yielding Tx, committing on success
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, listen_url: str | None = None) -> Database:
+    """`listen_url`: PostgreSQL, a direct connection (not through a pooler) for LISTEN
+    (`--listen-database`); without one LISTEN uses `url`, or, behind a transaction pooler, is off
+    and the dispatcher polls (docs/decisions.md #156)."""
+    record = os.environ.get("CHINWAG_SQL_RECORD")
+    if record:  # a test aid (tests/test_account_scoping.py): every statement, with its caller
+        from chinwag.storage import statement_log
+
+        statement_log.install(record)
     if engine_of(url) == "sqlite":
         return SqliteDatabase(sqlite_path(url))
     dsn, settings = postgres_target(url)
-    return PostgresDatabase(dsn, settings)
+    options = postgres_options(url)
+    listen: tuple[str, dict[str, str]] | None = (dsn, settings)
+    if listen_url:
+        if engine_of(listen_url) != "postgresql":
+            raise ValueError("the LISTEN database (--listen-database) must be a postgresql:// URL")
+        listen = postgres_target(listen_url)
+    elif options.transaction_pooling:
+        listen = None
+    return PostgresDatabase(
+        dsn,
+        settings,
+        min_size=min(2, options.pool_size),
+        max_size=options.pool_size,
+        statement_cache=not options.transaction_pooling,
+        listen=listen,
+    )
 
 
 # --- SQLite -----------------------------------------------------------------------------------
@@ -222,7 +246,8 @@ async def _keep_session(_: asyncpg.Connection) -> None:
     `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: one more
     round trip per request, a fifth of a user fetch's time (bench/). Nothing here leaves session
     state behind: no session advisory locks, cursors, LISTEN, or SET outside a transaction (keep it
-    that way; settings from the URL are connection parameters, which RESET ALL would keep anyway)."""
+    that way; settings from the URL are connection parameters, which RESET ALL would keep anyway).
+    That is also what lets the pool run behind a transaction pooler (docs/decisions.md #157)."""
 
 
 # The pool's `reset` hook exists from asyncpg 0.30; older versions keep their default.
@@ -234,10 +259,24 @@ _POOL_RESET: dict[str, Any] = (
 class PostgresDatabase:
     engine = "postgresql"
 
-    def __init__(self, dsn: str, settings: dict[str, str], min_size: int = 2, max_size: int = 10) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        settings: dict[str, str],
+        min_size: int = 2,
+        max_size: int = 10,
+        *,
+        statement_cache: bool = True,
+        listen: tuple[str, dict[str, str]] | None = None,
+    ) -> None:
         self.dsn = dsn
         self.settings = settings
         self._sizes = (min_size, max_size)
+        # Off behind a transaction pooler: a named statement prepared on one server connection is
+        # not there when the next transaction runs on another (docs/decisions.md #155).
+        self._statement_cache: dict[str, Any] = {} if statement_cache else {"statement_cache_size": 0}
+        # Where LISTEN connects ((dsn, settings)); None: nowhere, wake-ups come from polling.
+        self.listen = listen
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
@@ -247,6 +286,7 @@ class PostgresDatabase:
                 server_settings=self.settings,
                 min_size=self._sizes[0],
                 max_size=self._sizes[1],
+                **self._statement_cache,
                 **_POOL_RESET,
             )
 
@@ -344,3 +384,7 @@ def _drop(conn: asyncpg.Connection) -> None:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+# Every class a `Tx` is made of, for storage/statement_log.py (a test aid that wraps their methods).
+TX_CLASSES: tuple[type, ...] = (SqliteTx, PostgresTx)

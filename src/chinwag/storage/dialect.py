@@ -8,6 +8,7 @@ violations are reported, and which URL names which engine.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -58,15 +59,48 @@ def sqlite_path(url: str) -> str:
     return url[len("sqlite:///") :]
 
 
+# chinwag's own URL parameters (docs/SCALING.md), taken out before the rest reach PostgreSQL.
+POOL_SIZE = "pool_size"  # connections of each worker's pool (default 10)
+POOLING = "pooling"  # `transaction`: behind a transaction-pooling pooler such as pgbouncer
+DEFAULT_POOL_SIZE = 10
+POOLING_MODES = ("session", "transaction")
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresOptions:
+    """How chinwag connects, from its own URL parameters (docs/decisions.md #155)."""
+
+    pool_size: int = DEFAULT_POOL_SIZE
+    # Behind a pooler in transaction mode: consecutive transactions of one client connection may run
+    # on different server connections, so nothing may outlive a transaction on one: no named
+    # prepared statements (asyncpg's statement cache is off; its unnamed statements are parsed and
+    # bound without a Sync between, so they stay on one server connection), no LISTEN (a direct
+    # connection is needed for it), no session settings beyond the startup parameters.
+    transaction_pooling: bool = False
+
+
 def postgres_target(url: str) -> tuple[str, dict[str, str]]:
     """Split `postgresql://u@h:p/db?search_path=x` into a plain DSN and server settings.
 
     Query parameters become PostgreSQL session settings (e.g. `search_path`, so the tests can give
-    each run its own schema inside one database).
+    each run its own schema inside one database), except chinwag's own (`postgres_options`).
     """
     parts = urlsplit("postgresql://" + url.split("://", 1)[1])
-    settings = dict(parse_qsl(parts.query))
+    settings = {k: v for k, v in parse_qsl(parts.query) if k not in (POOL_SIZE, POOLING)}
     return urlunsplit(parts._replace(query="")), settings
+
+
+def postgres_options(url: str) -> PostgresOptions:
+    """chinwag's own parameters of a PostgreSQL URL; a bad value is a ValueError (a one-line error
+    at start)."""
+    query = dict(parse_qsl(urlsplit(url).query))
+    size_text = query.get(POOL_SIZE, str(DEFAULT_POOL_SIZE))
+    if not (size_text.isascii() and size_text.isdigit() and 1 <= int(size_text) <= 1000):
+        raise ValueError(f"{POOL_SIZE}={size_text!r} in the database URL: give a number of connections, 1 to 1000")
+    mode = query.get(POOLING, "session")
+    if mode not in POOLING_MODES:
+        raise ValueError(f"{POOLING}={mode!r} in the database URL: give {' or '.join(POOLING_MODES)}")
+    return PostgresOptions(int(size_text), mode == "transaction")
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from chinwag.storage.dialect import engine_of, postgres_target, sqlalchemy_url
+from chinwag.storage.dialect import engine_of, postgres_options, postgres_target, sqlalchemy_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -18,6 +18,7 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     if engine_of(url) == "postgresql":
         cfg.attributes["server_settings"] = postgres_target(url)[1]
+        cfg.attributes["transaction_pooling"] = postgres_options(url).transaction_pooling
     return cfg
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool, text
@@ -27,8 +29,20 @@ def _run(connection: Connection) -> None:
     connection.commit()
 
 
+def _connect_args() -> dict[str, Any]:
+    args: dict[str, Any] = {"server_settings": server_settings}
+    if config.attributes.get("transaction_pooling"):
+        # Behind a transaction pooler (docs/decisions.md #155): SQLAlchemy prepares named statements,
+        # which stay on the pooler's server connection after we leave; asyncpg's default names
+        # (__asyncpg_stmt_1__, …) would then collide with the next client's there. Unique names.
+        args["statement_cache_size"] = 0
+        args["prepared_statement_cache_size"] = 0
+        args["prepared_statement_name_func"] = lambda: f"__chinwag_{uuid.uuid4().hex}__"
+    return args
+
+
 async def _run_async() -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args={"server_settings": server_settings})
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=_connect_args())
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

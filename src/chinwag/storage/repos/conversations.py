@@ -154,14 +154,20 @@ _NOT_CLOCKED = " AND account_sid NOT IN (SELECT account_sid FROM emulator_clocks
 async def _due(
     tx: Tx, column: str, now: str, limit: int, account_sid: str | None, skip_clocked: bool
 ) -> list[Conversation]:
-    # Locked and re-checked: a message that pushed the deadline meanwhile takes the row out.
+    # Claimed, not waited for: on PostgreSQL a row another sweeper (another process, another host)
+    # or a writer holds is skipped (`SKIP LOCKED`), so each transition happens in exactly one
+    # process and no sweeper queues behind another; a skipped row still due is taken by the next
+    # sweep (docs/decisions.md #159). A row taken is re-checked under its lock: a message that
+    # pushed the deadline meanwhile takes it out. SQLite: the writer lock serialises sweepers and
+    # the deadline is re-read.
     where, args = f"{column} <= ?", [now]
     if account_sid is not None:
         where += _ONE_ACCOUNT
         args.append(account_sid)
     if skip_clocked:
         where += _NOT_CLOCKED
-    sql = f"{_SELECT} WHERE {where} ORDER BY {column} LIMIT ?" + for_update(tx.engine)
+    claim = " FOR UPDATE SKIP LOCKED" if tx.engine == "postgresql" else ""
+    sql = f"{_SELECT} WHERE {where} ORDER BY {column} LIMIT ?{claim}"
     rows = await tx.all(sql, *args, limit)
     return [from_row(r) for r in rows]
 
