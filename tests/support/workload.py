@@ -106,6 +106,14 @@ def _one_account(url: str, account: Account) -> None:
             msgs = parts_of(conv.sid).messages
             first = msgs.create(body="hello", author="alice", x_twilio_webhook_enabled=ON)
             msgs.create(body="second", author="carol")
+            # Media (MCS): an upload, its record and bytes, then a message that carries it.
+            mcs = f"/_chinwag/mcs/v1/Services/{conv.chat_service_sid}/Media"
+            png = {"Content-Type": "image/png"}
+            upload = http.post(mcs, params={"Filename": "a.png"}, content=b"\x89PNG", headers=png).json()
+            http.get(f"{mcs}/{upload['sid']}")
+            http.get(f"{mcs}/{upload['sid']}/Content")
+            msgs.create(media_sid=[upload["sid"]], author="alice")
+            http.post(conv.url + "/Messages", data={"MediaSid": upload["sid"]})  # already sent: a 409
             msgs(first.sid).update(body="hello!", attributes='{"edited": true}')
             msgs(first.sid).fetch()
             list(msgs.list(order="desc"))
