@@ -3,10 +3,11 @@ and the row locks that keep one Sync object's event ids in commit order on Postg
 
 from __future__ import annotations
 
-from chinwag.domain.models import Message, Participant
+from chinwag.domain.models import Message, Participant, User
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import messages as message_repo
 from chinwag.storage.repos import participants as participant_repo
+from chinwag.storage.repos import users as user_repo
 
 
 async def newest_message(tx: Tx, conversation_sid: str) -> tuple[int, str] | None:
@@ -105,3 +106,13 @@ async def latest_item(tx: Tx, object_sid: str, item_key: str) -> str | None:
     if not rows or rows[0][1] == "map_item_removed":
         return None
     return None if rows[0][0] is None else str(rows[0][0])
+
+
+async def user_by_identity(tx: Tx, account_sid: str, service_sid: str, identity: str) -> User | None:
+    row = await tx.one(f"{user_repo._BY_IDENTITY} AND account_sid = ?", identity, service_sid, account_sid)
+    return None if row is None else user_repo._user(row)
+
+
+async def user_by_sid(tx: Tx, account_sid: str, service_sid: str, sid: str) -> User | None:
+    row = await tx.one(f"{user_repo._BY_SID} AND account_sid = ?", sid, service_sid, account_sid)
+    return None if row is None else user_repo._user(row)
