@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from chinwag.core.integers import NotAnInteger, parse_int
+from chinwag.core.integers import parse_int
 from chinwag.domain import sync_shapes as shape
 from chinwag.domain.models import Conversation, User
 from chinwag.storage.db import Database, Tx
@@ -180,7 +180,7 @@ def _index(value: str | int | None) -> int | None:
         return value
     try:
         return parse_int(value, low=0)
-    except NotAnInteger:
+    except ValueError:  # NotAnInteger, OutOfRange
         raise BadQuery(f"Invalid list index: {value}") from None
 
 
@@ -273,7 +273,7 @@ def _page_size(value: str | None) -> int:
         return PAGE_DEFAULT
     try:
         size = parse_int(value)
-    except NotAnInteger:
+    except ValueError:  # NotAnInteger, OutOfRange
         raise BadQuery(f"Invalid PageSize: {value}") from None
     if size < 1:
         raise BadQuery(f"Invalid PageSize: {value} (1 to {PAGE_MAX})")
