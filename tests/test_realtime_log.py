@@ -148,3 +148,22 @@ def test_the_tail_waits_for_an_id_committed_late_on_postgresql(empty_database: s
             await b.close()
 
     on_database(empty_database, run)
+
+
+def test_a_simulated_sms_reaches_the_log(emulator_running: Running) -> None:
+    e = emulated(emulator_running.url)
+    conv = e.twilio.conversations.create()
+    phone = conv.participants.create(messaging_binding_address="+15550007777", messaging_binding_proxy_address="+1555")
+    agent = conv.participants.create(identity="agent")
+    roster = events(emulator_running.database_url, e.account.sid, f"{conv.sid}.roster")
+    assert [(r.item_key, r.data["type"], r.data["identity"]) for r in roster] == [
+        (phone.sid, "sms", None),
+        (agent.sid, "chat", "agent"),
+    ]
+    assert "userInfo" not in roster[0].data  # no user behind a phone
+    sent = e.http.post("/_chinwag/v1/Inbound", data={"From": "+15550007777", "To": "+1555", "Body": "from a phone"})
+    assert sent.status_code == 201, sent.text
+    msgs = events(emulator_running.database_url, e.account.sid, f"{conv.sid}.msgs")
+    assert [(m.event_type, m.data["text"], m.data["memberSid"]) for m in msgs] == [
+        ("list_item_added", "from a phone", phone.sid)
+    ]
