@@ -21,18 +21,24 @@ async def newest_message(tx: Tx, conversation_sid: str) -> tuple[int, str] | Non
 
 async def lock_users(tx: Tx, user_sids: list[str]) -> None:
     """PostgreSQL: hold these users' row locks (id order, as every caller takes them) until commit,
-    before writing events of their `.convs`/`.info` maps. SQLite: its single writer already does."""
+    before writing events of their `.convs`/`.info` maps. SQLite: its single writer already does.
+
+    `NO KEY UPDATE`, the lock an UPDATE of the row takes: it queues behind another writer of the
+    user but not behind the KEY SHARE locks that inserting a participant (a foreign key to the
+    user) takes. With FOR UPDATE two concurrent joins of one user deadlocked: each held KEY SHARE
+    from its own participant insert and waited for the other's (tests/test_concurrency.py)."""
     if tx.engine != "postgresql" or not user_sids:
         return
     marks = ", ".join("?" for _ in user_sids)
-    await tx.values(f"SELECT id FROM users WHERE sid IN ({marks}) ORDER BY id FOR UPDATE", *user_sids)
+    await tx.values(f"SELECT id FROM users WHERE sid IN ({marks}) ORDER BY id FOR NO KEY UPDATE", *user_sids)
 
 
 async def lock_conversations(tx: Tx, conversation_sids: list[str]) -> None:
     if tx.engine != "postgresql" or not conversation_sids:
         return
     marks = ", ".join("?" for _ in conversation_sids)
-    await tx.values(f"SELECT id FROM conversations WHERE sid IN ({marks}) ORDER BY id FOR UPDATE", *conversation_sids)
+    sql = f"SELECT id FROM conversations WHERE sid IN ({marks}) ORDER BY id FOR NO KEY UPDATE"
+    await tx.values(sql, *conversation_sids)
 
 
 async def member_user_sids(tx: Tx, conversation_sid: str) -> list[str]:
