@@ -113,6 +113,28 @@ class ErrorCode(Enum):
         "Authentication Error - API keys cannot manage API keys; use the account SID and auth token",
     )
 
+    # Access tokens (docs/decisions.md #140-#142): Twilio's titles, then what exactly is wrong.
+    TOKEN_INVALID = (20101, 401, "Invalid Access Token: {reason}")
+    TOKEN_HEADER = (20102, 401, "Invalid Access Token header: {reason}")
+    TOKEN_ISSUER = (20103, 401, "Invalid Access Token issuer/subject: {reason}")
+    TOKEN_EXPIRED = (20104, 401, "Access Token expired or expiration date invalid: {reason}")
+    TOKEN_NOT_YET_VALID = (20105, 401, "Access Token not yet valid: {reason}")
+    TOKEN_GRANTS = (20106, 401, "Invalid Access Token grants: {reason}")
+    TOKEN_SIGNATURE = (20107, 401, "Invalid Access Token signature: {reason}")
+    TOKEN_TOO_LONG_LIVED = (20157, 401, "Expiration Time Exceeds Maximum Time Allowed: {reason}")
+
+    # Media (docs/decisions.md #144-#149).
+    MEDIA_NOT_FOUND = (50507, 404, "Media not found: {sid}")
+    MEDIA_ALREADY_SENT = (50508, 409, "Media {sid} is already attached to another message")
+    MEDIA_SID_INVALID = (50510, 400, "Invalid message media SID: {value}")
+    MEDIA_TOO_LARGE = (20413, 413, "Media too large: the limit is {limit} bytes")
+    MEDIA_URL_INVALID = (20003, 403, "This temporary media URL is not valid (its Signature does not match)")
+    MEDIA_URL_EXPIRED = (
+        20003,
+        403,
+        "This temporary media URL expired at {expires}; fetch the media record again for a new one",
+    )
+
     @property
     def code(self) -> int:
         return self.value[0]
