@@ -8,12 +8,16 @@ a closed conversation takes none (409/50377).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
+import orjson
+
+from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix, looks_like
-from chinwag.domain import conversations, delivery, media, timers, validation
+from chinwag.domain import conversations, delivery, media, sync_events, sync_shapes, timers, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Message, Page
 from chinwag.storage.db import Tx
@@ -121,7 +125,10 @@ async def post_plain(
         delivery=None,
     )
     by_sid = looks_like(ref, SidPrefix.CONVERSATION)
-    return await message_repo.post_plain(tx, account_sid, service_sid, ref, by_sid, message, bool(data.author))
+    item = orjson.dumps(sync_shapes.message_item(message)).decode()  # its events: in the function
+    return await message_repo.post_plain(
+        tx, account_sid, service_sid, ref, by_sid, message, bool(data.author), item, deps.now()
+    )
 
 
 async def post(
@@ -164,7 +171,8 @@ async def post(
     if recipients:
         await delivery.record(tx, deps, message, recipients)
     await participant_repo.message_added(tx, conv.sid, index)
-    await conversations.touch(tx, deps, conv)
+    touched = await conversations.touch(tx, deps, conv)
+    await sync_events.message_added(tx, touched, message, deps.now())
     return message
 
 
@@ -176,6 +184,7 @@ async def fetch(tx: Tx, conv: Conversation, ref: str, path: str) -> Message:
 
 
 async def update(tx: Tx, deps: Deps, conv: Conversation, ref: str, path: str, data: MessageInput) -> Message:
+    """`conv` locked: the messages list's events are ordered by that lock (domain/sync_events.py)."""
     if conv.state == timers.CLOSED:
         raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
     current = await fetch(tx, conv, ref, path)
@@ -197,14 +206,18 @@ async def update(tx: Tx, deps: Deps, conv: Conversation, ref: str, path: str, da
     if data.date_created is not None:
         changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")
     changes["date_updated"] = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else deps.now()
-    return await message_repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
+    changed = await message_repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
+    await sync_events.message_updated(tx, changed, deps.now())
+    return changed
 
 
-async def delete(tx: Tx, conv: Conversation, ref: str, path: str) -> None:
-    """`conv` locked: the unread counts of readers below this index drop by one with it."""
+async def delete(tx: Tx, conv: Conversation, ref: str, path: str, *, now: str | None = None) -> None:
+    """`conv` locked: the unread counts of readers below this index drop by one with it. `now`:
+    the request's time (Deps.now()), the date of its realtime events; default the server's."""
     current = await fetch(tx, conv, ref, path)
     await message_repo.delete(tx, current.sid)
     await participant_repo.message_removed(tx, conv.sid, current.index)
+    await sync_events.message_removed(tx, conv, current, now or iso(time.time()))
 
 
 async def page(tx: Tx, conv: Conversation, req: PageRequest, order: str | None) -> Page[Message]:

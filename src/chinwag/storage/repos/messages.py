@@ -44,7 +44,7 @@ async def insert(tx: Tx, m: Message) -> Message:
 
 
 # The whole post to a plain conversation in one round trip (migration 0014; PostgreSQL only).
-_POST_PLAIN = f"SELECT {COLUMNS} FROM chinwag_post_message(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_POST_PLAIN = f"SELECT {COLUMNS} FROM chinwag_post_message(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def posts_in_one(tx: Tx) -> bool:
@@ -60,11 +60,14 @@ async def post_plain(
     by_sid: bool,
     m: Message,
     author_lookup: bool,
+    item: str,
+    event_date: str,
 ) -> Message | None:
     """The message `m` (its index, conversation, account and participant filled in here), posted by
     `chinwag_post_message` as the transaction's only statement, if the conversation is plain (active,
     no timers, no messaging-binding participants); else None, with nothing written. Must be the
-    first statement of the write."""
+    first statement of the write. `item`: the message's realtime list item (JSON, all but
+    `memberSid`); the function writes the post's realtime events with it (migration 0016)."""
     row = await tx.solo(
         _POST_PLAIN,
         account_sid,
@@ -80,6 +83,8 @@ async def post_plain(
         m.subject,
         m.date_created,
         m.date_updated,
+        item,
+        event_date,
     )
     return None if row is None else from_row(row)
 

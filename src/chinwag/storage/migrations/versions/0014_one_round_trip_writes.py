@@ -31,7 +31,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"  # chained after the media migration when the branches met
+down_revision = "0013"  # chained after the media (0012) and realtime log (0013) migrations when the branches met
 branch_labels = None
 depends_on = None
 
