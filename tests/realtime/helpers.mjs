@@ -19,13 +19,13 @@ export const wsUri = (base = url) => `${base.replace(/^http/, "ws")}/v3/wsconnec
 
 let keyPromise;
 export function apiKey() {
-  keyPromise ??= rest.api.v2010.accounts(accountSid).keys.create({ friendlyName: "realtime tests" });
+  keyPromise ??= rest.api.v2010.accounts(accountSid).newKeys.create({ friendlyName: "realtime tests" });
   return keyPromise;
 }
 
 let servicePromise;
 export function serviceSid() {
-  servicePromise ??= v1.configuration.fetch().then((c) => c.defaultChatServiceSid);
+  servicePromise ??= v1.configuration().fetch().then((c) => c.defaultChatServiceSid);
   return servicePromise;
 }
 

@@ -87,7 +87,7 @@ async def configuration(call: Call) -> Answer:
             },
             "options": {
                 "reachability_enabled": bool(cfg is not None and cfg.reachability_enabled),
-                # Reads are cached this long × 100 ms by the client: PT1S keeps counts fresh (#124).
+                # Reads are cached this long times 100 ms by the client: PT1S keeps counts fresh (#124).
                 "http_cache_interval": "PT1S",
                 "consumption_report_interval": "PT5S",
                 "user_infos_to_subscribe": 100,
