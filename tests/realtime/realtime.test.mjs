@@ -193,6 +193,7 @@ describe("typing, participants, updates", () => {
     const [ca, cb] = await Promise.all([connect(alice), connect(bob)]);
     const [a, b] = await Promise.all([joined(ca, conv.sid), joined(cb, conv.sid)]);
     await b.getParticipants();
+    await sleep(500); // the client subscribes ~100 ms after it opened the conversation
     const started = next(b, "typingStarted", (p) => p.identity === alice);
     await a.typing();
     await started;

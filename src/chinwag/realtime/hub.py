@@ -182,7 +182,10 @@ class Hub:
 
     def _typing_local(self, note: dict[str, Any]) -> None:
         body = {"channel_sid": note["c"], "identity": note["i"], "typing_timeout": note["t"]}
-        for conn in list(self._by_object.get(f"{note['c']}.roster", ())):
+        # Members whose client opened the conversation (any of its three objects): the client
+        # matches the identity in the roster it loaded, and drops the notice otherwise.
+        members = set().union(*(self._by_object.get(f"{note['c']}.{kind}", ()) for kind in ("roster", "msgs", "doc")))
+        for conn in members:
             grant = conn.grant
             if grant is None or grant.account_sid != note["a"] or grant.identity == note["i"]:
                 continue  # the typist's own sockets are not told

@@ -57,6 +57,8 @@ class Connection:
 
     def push(self, header: dict[str, Any], payload: Any = None) -> None:
         if not self._closed:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("realtime %s ← %s %s", self.id[:8], header, payload)
             self._out.put_nowait(framing.encode(header, payload))
 
     def notify(self, message_type: str, payload: Any) -> None:
@@ -107,6 +109,8 @@ class Connection:
                     log.info("closing a realtime socket: %s", exc)
                     self.close(406, "NOT_ACCEPTABLE")
                     continue
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("realtime %s → %s %s", self.id[:8], frame.header, frame.payload)
                 if frame.method == "init":
                     waiting_init.cancel()
                 await self._on_frame(frame)
