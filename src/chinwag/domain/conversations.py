@@ -6,12 +6,14 @@ Deleting a conversation deletes its participants and messages (FK cascades, Twil
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, replace
 
+from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix, looks_like
-from chinwag.domain import timers, validation
+from chinwag.domain import sync_events, timers, validation
 from chinwag.domain.configuration import check_timer, fetch_account
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Page, Scope
@@ -155,21 +157,23 @@ async def update(tx: Tx, deps: Deps, scope: Scope, ref: str, path: str, data: Co
         conv.inactive_timer,
         conv.closed_timer,
     )
-    if changed.state == CLOSED:
-        try:
-            return await timers.close(tx, changed, changed.date_updated)
-        except UniqueViolation:
-            raise TwilioError(ErrorCode.UNIQUE_NAME_EXISTS) from None
-    if state_or_timers:
+    if state_or_timers and changed.state != CLOSED:
         changed = timers.with_deadlines(changed, deps.clock.now())
     try:
-        return await repo.update(tx, changed)
+        if changed.state == CLOSED:
+            done = await timers.close(tx, changed, changed.date_updated)
+        else:
+            done = await repo.update(tx, changed)
     except UniqueViolation:
         raise TwilioError(ErrorCode.UNIQUE_NAME_EXISTS) from None
+    await sync_events.conversation_updated(tx, done, deps.now())
+    return done
 
 
-async def delete(tx: Tx, scope: Scope, ref: str, path: str) -> None:
+async def delete(tx: Tx, scope: Scope, ref: str, path: str, *, now: str | None = None) -> None:
+    """`now`: the request's time (Deps.now()), the date of its realtime events; default the server's."""
     conv = await fetch(tx, scope, ref, path, lock=True)
+    await sync_events.conversation_removing(tx, conv, now or iso(time.time()))
     await repo.delete(tx, conv.sid)
 
 

@@ -8,12 +8,14 @@ a closed conversation takes none (409/50377).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
+from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
-from chinwag.domain import conversations, delivery, timers, validation
+from chinwag.domain import conversations, delivery, sync_events, timers, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Message, Page
 from chinwag.storage.db import Tx
@@ -104,7 +106,8 @@ async def post(
     if recipients:
         await delivery.record(tx, deps, message, recipients)
     await participant_repo.message_added(tx, conv.sid, index)
-    await conversations.touch(tx, deps, conv)
+    touched = await conversations.touch(tx, deps, conv)
+    await sync_events.message_added(tx, touched, message, deps.now())
     return message
 
 
@@ -116,6 +119,7 @@ async def fetch(tx: Tx, conv: Conversation, ref: str, path: str) -> Message:
 
 
 async def update(tx: Tx, deps: Deps, conv: Conversation, ref: str, path: str, data: MessageInput) -> Message:
+    """`conv` locked: the messages list's events are ordered by that lock (domain/sync_events.py)."""
     if conv.state == timers.CLOSED:
         raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
     current = await fetch(tx, conv, ref, path)
@@ -137,14 +141,18 @@ async def update(tx: Tx, deps: Deps, conv: Conversation, ref: str, path: str, da
     if data.date_created is not None:
         changes["date_created"] = validation.iso_date(data.date_created, "DateCreated")
     changes["date_updated"] = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else deps.now()
-    return await repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
+    changed = await repo.update(tx, replace(current, **changes))  # type: ignore[arg-type]
+    await sync_events.message_updated(tx, changed, deps.now())
+    return changed
 
 
-async def delete(tx: Tx, conv: Conversation, ref: str, path: str) -> None:
-    """`conv` locked: the unread counts of readers below this index drop by one with it."""
+async def delete(tx: Tx, conv: Conversation, ref: str, path: str, *, now: str | None = None) -> None:
+    """`conv` locked: the unread counts of readers below this index drop by one with it. `now`:
+    the request's time (Deps.now()), the date of its realtime events; default the server's."""
     current = await fetch(tx, conv, ref, path)
     await repo.delete(tx, current.sid)
     await participant_repo.message_removed(tx, conv.sid, current.index)
+    await sync_events.message_removed(tx, conv, current, now or iso(time.time()))
 
 
 async def page(tx: Tx, conv: Conversation, req: PageRequest, order: str | None) -> Page[Message]:

@@ -9,12 +9,14 @@ participants (409/50377).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
+from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
-from chinwag.domain import read_state, roles, timers, validation
+from chinwag.domain import read_state, roles, sync_events, timers, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Membership, Page, Participant, Scope, User
 from chinwag.storage.db import Tx
@@ -128,6 +130,7 @@ async def add(tx: Tx, deps: Deps, scope: Scope, conv: Conversation, data: Partic
         raise TwilioError(ErrorCode.PARTICIPANT_EXISTS) from None
     if horizon is not None:
         made = await repo.set_horizon(tx, made, horizon, updated)
+    await sync_events.participant_added(tx, made, deps.now())
     return made
 
 
@@ -178,12 +181,16 @@ async def update(
             raise TwilioError(ErrorCode.BINDING_IN_USE) from None
     if data.last_read_message_index is not None:
         changed = await read_state.apply(tx, deps, changed, horizon=data.last_read_message_index)
+    await sync_events.participant_updated(tx, current, changed, deps.now())
     return changed
 
 
-async def remove(tx: Tx, conv: Conversation, ref: str, path: str) -> None:
+async def remove(tx: Tx, conv: Conversation, ref: str, path: str, *, now: str | None = None) -> None:
+    """`conv` locked (the roster's realtime events keep commit order). `now`: the request's time
+    (Deps.now()), the date of its realtime events; default the server's."""
     current = await fetch(tx, conv, ref, path)
     await repo.delete(tx, current.sid)
+    await sync_events.participants_removed(tx, [current], now or iso(time.time()))
 
 
 async def page(tx: Tx, conv: Conversation, req: PageRequest) -> Page[Participant]:

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from chinwag.core.clock import iso
 from chinwag.core.durations import parse_duration
+from chinwag.domain import sync_events
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation
 from chinwag.storage.db import Tx
@@ -63,4 +64,6 @@ async def due(
             continue
         after = await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))
         moved.append((after, conv.state))
+    for after, _ in moved:  # the rows are locked (due_*): the document's events keep commit order
+        await sync_events.conversation_updated(tx, after, now)
     return moved

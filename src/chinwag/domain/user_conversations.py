@@ -12,11 +12,13 @@ participant and conversation rows: at 50 rows a page, every column fetched is me
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.core.pagination import PageRequest
-from chinwag.domain import conversations, read_state, users
+from chinwag.domain import conversations, read_state, sync_events, users
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Membership, Page, Scope, User
 from chinwag.storage.db import Tx
@@ -102,9 +104,14 @@ async def update(
         timestamp=last_read_timestamp,
         level=notification_level,
     )
+    await sync_events.participant_updated(tx, found.participant, participant, deps.now())
     return Membership(participant, found.conversation)
 
 
-async def leave(tx: Tx, scope: Scope, user_ref: str, conversation_ref: str, path: str) -> None:
-    found = await fetch(tx, scope, user_ref, conversation_ref, path)
+async def leave(
+    tx: Tx, scope: Scope, user_ref: str, conversation_ref: str, path: str, *, now: str | None = None
+) -> None:
+    """`now`: the request's time (Deps.now()), the date of its realtime events; default the server's."""
+    found = await fetch(tx, scope, user_ref, conversation_ref, path, lock=True)
     await participant_repo.delete(tx, found.participant.sid)
+    await sync_events.participants_removed(tx, [found.participant], now or iso(time.time()))

@@ -7,12 +7,14 @@ same service. Uniqueness under concurrent creates comes from the database's uniq
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
+from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
-from chinwag.domain import roles, validation
+from chinwag.domain import roles, sync_events, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Page, Scope, User
 from chinwag.storage.db import Tx
@@ -101,12 +103,16 @@ async def update(
         changes["role_sid"] = (await roles.require_role(tx, scope, role_sid, "service")).sid
     if not changes:
         return user
-    return await repo.update(tx, replace(user, date_updated=deps.now(), **changes))  # type: ignore[arg-type]
+    changed = await repo.update(tx, replace(user, date_updated=deps.now(), **changes))  # type: ignore[arg-type]
+    await sync_events.user_updated(tx, user, changed, changed.date_updated)
+    return changed
 
 
-async def delete(tx: Tx, scope: Scope, sid_or_identity: str, path: str) -> None:
-    """Deletes the user; their participants go with them (decisions.md #5), their messages stay."""
+async def delete(tx: Tx, scope: Scope, sid_or_identity: str, path: str, *, now: str | None = None) -> None:
+    """Deletes the user; their participants go with them (decisions.md #5), their messages stay.
+    `now`: the request's time (Deps.now()), the date of its realtime events; default the server's."""
     user = await fetch(tx, scope, sid_or_identity, path)
+    await sync_events.user_deleting(tx, user, now or iso(time.time()))
     await repo.delete(tx, user.sid)
 
 

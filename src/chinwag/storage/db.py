@@ -68,11 +68,14 @@ def open_database(url: str) -> Database:
 
 
 class SqliteTx:
-    __slots__ = ("_conn", "_plain")
+    __slots__ = ("_conn", "_plain", "on_commit")
     engine = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        # A write connection's: call a callback once the open group-commit batch has committed
+        # (the realtime log wakes its readers so, storage/repos/realtime_events.py). None on reads.
+        self.on_commit: Callable[[Callable[[], None]], None] | None = None
         # Plain tuples for `values`: a sqlite3.Row per row costs more to make, and its name lookups
         # more to read, which a 50-row list page pays 50 times (bench: list-users).
         self._plain = conn.cursor()
@@ -138,7 +141,9 @@ class _Slot:
         self.read_lock = asyncio.Lock()
         self.read_tx = SqliteTx(self.read_conn)
         write_conn = connect_sqlite(path, any_thread=True)
-        self.writer = GroupCommit(write_conn, SqliteTx(write_conn))
+        write_tx = SqliteTx(write_conn)
+        self.writer = GroupCommit(write_conn, write_tx)
+        write_tx.on_commit = self.writer.after_commit
 
     async def close(self) -> None:
         await self.writer.close()

@@ -207,7 +207,7 @@ async def delete(ctx: Ctx) -> Response:
                 service_sid=conv.chat_service_sid,
                 conversation_sid=conv.sid,
             )
-        await conversations.delete(tx, scope, ctx.param("Sid"), ctx.path)
+        await conversations.delete(tx, scope, ctx.param("Sid"), ctx.path, now=ctx.deps.now())
     return no_content()
 
 

@@ -144,7 +144,8 @@ async def update(ctx: Ctx) -> Response:
 
     data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageUpdate", build))
     async with ctx.db.write() as tx:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        # Locked: the messages list's realtime events keep commit order (domain/sync_events.py).
+        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True)
         message = await messages.update(tx, ctx.deps, conv, ctx.param("Sid"), ctx.path, data)
         params = payloads.message(message, conv.messaging_service_sid, updated=True)
         await hooks.post_event(
@@ -182,7 +183,7 @@ async def delete(ctx: Ctx) -> Response:
     async with ctx.db.write() as tx:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True)
         current = await messages.fetch(tx, conv, ctx.param("Sid"), ctx.path)
-        await messages.delete(tx, conv, ctx.param("Sid"), ctx.path)
+        await messages.delete(tx, conv, ctx.param("Sid"), ctx.path, now=ctx.deps.now())
         params = payloads.message(current, conv.messaging_service_sid, removed=ctx.deps.now())
         await hooks.post_event(
             ctx, tx, origin, "onMessageRemoved", params, service_sid=conv.chat_service_sid, conversation_sid=conv.sid

@@ -167,9 +167,11 @@ async def delete(ctx: Ctx) -> Response:
 
     await hooks.pre_event(ctx, origin, "onParticipantRemove", build)
     async with ctx.db.write() as tx:
-        conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
+        conv = await conversations.fetch(
+            tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path, lock=True
+        )  # locked: the roster's realtime events keep commit order (domain/sync_events.py)
         current = await participants.fetch(tx, conv, ctx.param("Sid"), ctx.path) if origin else None
-        await participants.remove(tx, conv, ctx.param("Sid"), ctx.path)
+        await participants.remove(tx, conv, ctx.param("Sid"), ctx.path, now=ctx.deps.now())
         if current is not None:
             params = payloads.participant(current, conv.messaging_service_sid, removed=ctx.deps.now())
             await hooks.post_event(

@@ -107,7 +107,7 @@ async def update(ctx: Ctx) -> Response:
 async def delete(ctx: Ctx) -> Response:
     async with ctx.db.write() as tx:
         await user_conversations.leave(
-            tx, await ctx.scope(tx), ctx.param("UserSid"), ctx.param("ConversationSid"), ctx.path
+            tx, await ctx.scope(tx), ctx.param("UserSid"), ctx.param("ConversationSid"), ctx.path, now=ctx.deps.now()
         )
     return no_content()
 

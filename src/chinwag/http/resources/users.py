@@ -142,7 +142,7 @@ async def update(ctx: Ctx) -> Response:
 async def delete(ctx: Ctx) -> Response:
     async with ctx.db.write() as tx:
         scope = await ctx.scope(tx)
-        await users.delete(tx, scope, ctx.param("Sid"), ctx.path)
+        await users.delete(tx, scope, ctx.param("Sid"), ctx.path, now=ctx.deps.now())
     return no_content()
 
 

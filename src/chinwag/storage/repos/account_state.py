@@ -322,9 +322,10 @@ ACCOUNT_TABLES: list[Table] = [
 ]
 
 # Per-account rows that are records rather than state: gone on Reset (the clock back to the
-# server's, an empty journal, no webhook deliveries still pending from before), never part of a
-# snapshot.
-EMULATOR_TABLES = ("emulator_clocks", "emulator_requests", "webhook_deliveries")
+# server's, an empty journal, no webhook deliveries still pending from before, no realtime events
+# describing objects that no longer exist), never part of a snapshot. The realtime log is derived
+# from the tables above change by change; an import writes no events (docs/decisions.md #138).
+EMULATOR_TABLES = ("emulator_clocks", "emulator_requests", "webhook_deliveries", "realtime_events")
 
 
 def _normalise(kind: Kind, value: Any) -> Any:

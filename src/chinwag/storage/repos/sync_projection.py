@@ -1,0 +1,118 @@
+"""Reads of chinwag's tables for the Sync projection (domain/sync_events.py, realtime/sync_reads.py),
+and the row locks that keep one Sync object's event ids in commit order on PostgreSQL."""
+
+from __future__ import annotations
+
+from chinwag.domain.models import Message, Participant, User
+from chinwag.storage.db import Tx
+from chinwag.storage.repos import messages as message_repo
+from chinwag.storage.repos import participants as participant_repo
+from chinwag.storage.repos import users as user_repo
+
+
+async def newest_message(tx: Tx, conversation_sid: str) -> tuple[int, str] | None:
+    """(index, date_created) of the conversation's newest message (the unique index's last entry)."""
+    rows = await tx.values(
+        "SELECT msg_index, date_created FROM messages WHERE conversation_sid = ? ORDER BY msg_index DESC LIMIT 1",
+        conversation_sid,
+    )
+    return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+async def lock_users(tx: Tx, user_sids: list[str]) -> None:
+    """PostgreSQL: hold these users' row locks (id order, as every caller takes them) until commit,
+    before writing events of their `.convs`/`.info` maps. SQLite: its single writer already does."""
+    if tx.engine != "postgresql" or not user_sids:
+        return
+    marks = ", ".join("?" for _ in user_sids)
+    await tx.values(f"SELECT id FROM users WHERE sid IN ({marks}) ORDER BY id FOR UPDATE", *user_sids)
+
+
+async def lock_conversations(tx: Tx, conversation_sids: list[str]) -> None:
+    if tx.engine != "postgresql" or not conversation_sids:
+        return
+    marks = ", ".join("?" for _ in conversation_sids)
+    await tx.values(f"SELECT id FROM conversations WHERE sid IN ({marks}) ORDER BY id FOR UPDATE", *conversation_sids)
+
+
+async def member_user_sids(tx: Tx, conversation_sid: str) -> list[str]:
+    rows = await tx.values(
+        "SELECT user_sid FROM participants WHERE conversation_sid = ? AND user_sid IS NOT NULL ORDER BY id",
+        conversation_sid,
+    )
+    return [str(r[0]) for r in rows]
+
+
+async def participants_of_user(tx: Tx, user_sid: str) -> list[Participant]:
+    rows = await tx.values(f"{participant_repo._SELECT} WHERE user_sid = ? ORDER BY id", user_sid)
+    return [participant_repo.from_row(r) for r in rows]
+
+
+async def is_member(tx: Tx, conversation_sid: str, user_sid: str) -> bool:
+    rows = await tx.values(
+        "SELECT 1 FROM participants WHERE conversation_sid = ? AND user_sid = ? LIMIT 1", conversation_sid, user_sid
+    )
+    return bool(rows)
+
+
+async def messages_page(
+    tx: Tx, conversation_sid: str, start: int | None, descending: bool, limit: int
+) -> list[Message]:
+    """Up to `limit` messages from index `start` (inclusive) in the given order."""
+    where, args = "conversation_sid = ?", list[object]([conversation_sid])
+    if start is not None:
+        where += " AND msg_index <= ?" if descending else " AND msg_index >= ?"
+        args.append(start)
+    order = "DESC" if descending else "ASC"
+    rows = await tx.values(
+        f"SELECT {message_repo.COLUMNS} FROM messages WHERE {where} ORDER BY msg_index {order} LIMIT ?", *args, limit
+    )
+    return [message_repo.from_row(r) for r in rows]
+
+
+async def roster_page(
+    tx: Tx, conversation_sid: str, start: str | None, descending: bool, limit: int
+) -> list[Participant]:
+    """Participants by SID (the roster's keys), from `start` (inclusive)."""
+    where, args = "conversation_sid = ?", [conversation_sid]
+    if start is not None:
+        where += " AND sid <= ?" if descending else " AND sid >= ?"
+        args.append(start)
+    order = "DESC" if descending else "ASC"
+    rows = await tx.values(f"{participant_repo._SELECT} WHERE {where} ORDER BY sid {order} LIMIT ?", *args, limit)
+    return [participant_repo.from_row(r) for r in rows]
+
+
+async def convs_page(tx: Tx, user_sid: str, start: str | None, descending: bool, limit: int) -> list[Participant]:
+    """The user's chat participants by conversation SID (the `.convs` keys), from `start` (inclusive)."""
+    where, args = "user_sid = ?", [user_sid]
+    if start is not None:
+        where += " AND conversation_sid <= ?" if descending else " AND conversation_sid >= ?"
+        args.append(start)
+    order = "DESC" if descending else "ASC"
+    rows = await tx.values(
+        f"{participant_repo._SELECT} WHERE {where} ORDER BY conversation_sid {order} LIMIT ?", *args, limit
+    )
+    return [participant_repo.from_row(r) for r in rows]
+
+
+async def latest_item(tx: Tx, object_sid: str, item_key: str) -> str | None:
+    """The data of the newest event of one map item (reachability lives only in the log)."""
+    rows = await tx.values(
+        "SELECT data, event_type FROM realtime_events WHERE object_sid = ? AND item_key = ? ORDER BY id DESC LIMIT 1",
+        object_sid,
+        item_key,
+    )
+    if not rows or rows[0][1] == "map_item_removed":
+        return None
+    return None if rows[0][0] is None else str(rows[0][0])
+
+
+async def user_by_identity(tx: Tx, account_sid: str, service_sid: str, identity: str) -> User | None:
+    row = await tx.one(f"{user_repo._BY_IDENTITY} AND account_sid = ?", identity, service_sid, account_sid)
+    return None if row is None else user_repo._user(row)
+
+
+async def user_by_sid(tx: Tx, account_sid: str, service_sid: str, sid: str) -> User | None:
+    row = await tx.one(f"{user_repo._BY_SID} AND account_sid = ?", sid, service_sid, account_sid)
+    return None if row is None else user_repo._user(row)
