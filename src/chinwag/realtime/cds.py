@@ -15,7 +15,6 @@ from typing import Any
 from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.realtime import access, sync_reads
 from chinwag.realtime import log as event_log
-from chinwag.realtime.hub import wire_event
 from chinwag.realtime.upstream import Answer, Call
 
 KINDS = {"Maps": "map", "Lists": "list", "Documents": "document"}
@@ -34,11 +33,14 @@ async def route(call: Call, segments: list[str]) -> Answer:
             if not await access.can_see(tx, grant, conn.user_sid, object_sid):
                 raise _not_found(object_sid)
         db = conn.rt.db
-        if len(segments) == 3:
-            include = call.params.get("Include", "").lower() == "items"
-            return Answer(200, await sync_reads.read_object(db, grant, object_sid, include_items=include))
-        if len(segments) == 4 and segments[3] == "Items":
-            return Answer(200, await sync_reads.read_items(db, grant, object_sid, call.params))
+        try:
+            if len(segments) == 3:
+                include = call.params.get("Include", "").lower() == "items"
+                return Answer(200, await sync_reads.read_object(db, grant, object_sid, include_items=include))
+            if len(segments) == 4 and segments[3] == "Items":
+                return Answer(200, await sync_reads.read_items(db, grant, object_sid, call.params))
+        except sync_reads.SyncReadError as refused:
+            return Answer(refused.status, refused.body())
     raise TwilioError(ErrorCode.NOT_FOUND, path="/" + "/".join(segments))
 
 
@@ -97,11 +99,11 @@ async def _establish(call: Call, requests: list[dict[str, Any]], correlation: An
             replayed = await event_log.replay(conn.rt.db, grant.account_sid, sid, since_id)
             newest = since_id
             for event in replayed:
-                conn.notify("twilio.sync.event", wire_event(event))
+                conn.notify("twilio.sync.event", event.notification())
                 newest = max(newest, event.id)
             for event in conn.replaying.get(sid, []):
                 if event.id > newest:
-                    conn.notify("twilio.sync.event", wire_event(event))
+                    conn.notify("twilio.sync.event", event.notification())
                     newest = event.id
             conn.notify(
                 "twilio.sync.event",

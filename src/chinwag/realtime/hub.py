@@ -5,9 +5,8 @@ Wake-ups: the after-commit callback of this process's writes (`log.on_commit`), 
 `LISTEN chinwag_realtime` (every process hears every commit), and a short poll (`poll` seconds)
 that finds what other SQLite processes committed (docs/decisions.md #125).
 
-Ids come from one increasing sequence, but on PostgreSQL a transaction that drew a smaller id
-can commit after one that drew a larger: the hub therefore re-reads a window below its cursor
-for GAP_WAIT seconds and delivers each id once (`_seen`), so a late commit is not skipped.
+Ids are read in order by `log.Tail`, which waits a few seconds for an id a PostgreSQL
+transaction drew but has not committed yet, and hands out every event once.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from chinwag.realtime import log as event_log
-from chinwag.realtime.log import SyncEvent
+from chinwag.realtime.log import SyncEvent, Tail
 from chinwag.storage.db import Database, PostgresDatabase
 from chinwag.storage.faults import report_background_failure
 
@@ -31,11 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chinwag.realtime")
 
-NOTIFY_CHANNEL = "chinwag_realtime"
+NOTIFY_CHANNEL = event_log.NOTIFY_CHANNEL
 TYPING_CHANNEL = "chinwag_typing"
 BATCH = 500
-GAP_WAIT = 5.0  # how long a missing id may still turn up (a PostgreSQL transaction committing late)
-SEEN_KEPT = 20_000
 
 
 class Hub:
@@ -47,18 +42,17 @@ class Hub:
         self._listener: Any = None
         self._by_object: dict[str, set[Connection]] = {}
         self._by_conversation_typing: dict[str, set[Connection]] = {}
-        self._cursor = 0
-        self._gaps: dict[int, float] = {}  # missing id → when it was first missed
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._tail: Tail | None = None
 
     async def start(self) -> None:
-        self._cursor = await event_log.newest_id(self._db)
+        self._tail = await Tail.start(self._db)
         event_log.on_commit(self.wake)
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-realtime-hub"))
         if isinstance(self._db, PostgresDatabase):
             self._tasks.append(asyncio.create_task(self._listen(self._db), name="chinwag-realtime-listen"))
 
     async def stop(self) -> None:
+        event_log.off_commit(self.wake)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -110,31 +104,13 @@ class Hub:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def drain(self) -> None:
+        assert self._tail is not None
         while True:
-            now = time.monotonic()
-            for gap, since in list(self._gaps.items()):
-                if now - since > GAP_WAIT:
-                    del self._gaps[gap]
-            start = min(self._gaps, default=self._cursor + 1) - 1
-            events = await event_log.after(self._db, start, BATCH)
+            events = await self._tail.read(self._db, BATCH)
             for event in events:
-                if event.id in self._seen:
-                    continue
-                self._remember(event.id)
-                self._gaps.pop(event.id, None)
-                if event.id > self._cursor:
-                    for missing in range(self._cursor + 1, min(event.id, self._cursor + 1000)):
-                        if missing not in self._seen:
-                            self._gaps.setdefault(missing, now)
-                    self._cursor = event.id
                 self.deliver(event)
             if len(events) < BATCH:
                 return
-
-    def _remember(self, event_id: int) -> None:
-        self._seen[event_id] = None
-        while len(self._seen) > SEEN_KEPT:
-            self._seen.popitem(last=False)
 
     def deliver(self, event: SyncEvent) -> None:
         for conn in list(self._by_object.get(event.object_sid, ())):
@@ -144,7 +120,7 @@ class Hub:
             if held is not None:
                 held.append(event)
             else:
-                conn.notify("twilio.sync.event", wire_event(event))
+                conn.notify("twilio.sync.event", event.notification())
 
     async def _listen(self, db: PostgresDatabase) -> None:
         """A connection of its own holds LISTEN on both channels; reconnects if it drops."""
@@ -190,18 +166,3 @@ class Hub:
             if grant is None or grant.account_sid != note["a"] or grant.identity == note["i"]:
                 continue  # the typist's own sockets are not told
             conn.notify("twilio.ipmsg.typing_indicator", body)
-
-
-def wire_event(event: SyncEvent) -> dict[str, Any]:
-    """A log row as the `twilio.sync.event` payload Sync's client routes by `event_type`."""
-    kind = event.object_type
-    body: dict[str, Any] = {f"{kind}_sid": event.object_sid, "id": event.id, "date_created": event.date_created}
-    if kind == "map" and event.item_key is not None:
-        body["item_key"] = event.item_key
-        body["item_data"] = event.data if event.data is not None else {}
-    elif kind == "list" and event.item_index is not None:
-        body["item_index"] = event.item_index
-        body["item_data"] = event.data if event.data is not None else {}
-    elif kind == "document" and event.data is not None:
-        body["document_data"] = event.data
-    return {"event_type": event.event_type, "event": body}
