@@ -159,6 +159,30 @@ describe("messages", () => {
   });
 });
 
+describe("client-made conversations", () => {
+  test("createConversation, join, add a participant, leave, delete", async () => {
+    const alice = `alice-${run}-c`;
+    const dave = `dave-${run}`;
+    const client = await connect(alice);
+    const made = await client.createConversation({ friendlyName: "from the client", attributes: { topic: "x" } });
+    const rest = await v1.conversations(made.sid).fetch();
+    assert.equal(rest.friendlyName, "from the client");
+    assert.deepEqual(JSON.parse(rest.attributes), { topic: "x" });
+    await made.join();
+    await made.add(dave);
+    const ids = (await v1.conversations(made.sid).participants.list()).map((p) => p.identity).sort();
+    assert.deepEqual(ids, [alice, dave].sort());
+    const other = await connect(dave);
+    const atDave = await joined(other, made.sid);
+    const gone = next(other, "conversationLeft", (c) => c.sid === made.sid);
+    await atDave.leave();
+    await gone;
+    assert.equal((await v1.conversations(made.sid).participants.list()).length, 1);
+    await made.delete();
+    await assert.rejects(v1.conversations(made.sid).fetch());
+  });
+});
+
 describe("read horizon", () => {
   test("setAllMessagesRead, advance, unread count agree with REST; a REST move reaches the client", async () => {
     const alice = `alice-${run}-r`;
@@ -259,6 +283,51 @@ describe("reconnect", () => {
       assert.deepEqual(added.map((m) => m.body), ["before", "away0", "away1", "away2"]);
     } finally {
       link.close();
+    }
+  });
+});
+
+describe("webhooks", () => {
+  test("a client's send fires pre- and post-events as the SDK; a pre-event veto rejects it", async () => {
+    const http = await import("node:http");
+    const { serviceSid } = await import("./helpers.mjs");
+    const received = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const form = Object.fromEntries(new URLSearchParams(body));
+        received.push(form);
+        res.writeHead(form.EventType === "onMessageAdd" && form.Body === "veto me" ? 403 : 200);
+        res.end();
+      });
+    });
+    await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+    const hook = `http://127.0.0.1:${receiver.address().port}/hook`;
+    const service = await serviceSid();
+    const webhooks = v1.services(service).configuration.webhooks();
+    await webhooks.update({ preWebhookUrl: hook, postWebhookUrl: hook, method: "POST", filters: ["onMessageAdd", "onMessageAdded"] });
+    try {
+      const alice = `alice-${run}-w`;
+      const conv = await conversationWith(alice);
+      const client = await connect(alice);
+      const c = await joined(client, conv.sid);
+      await c.sendMessage("hooked");
+      await until(() => received.some((f) => f.EventType === "onMessageAdded" && f.Body === "hooked"), 10000, "post-event");
+      const pre = received.find((f) => f.EventType === "onMessageAdd" && f.Body === "hooked");
+      const post = received.find((f) => f.EventType === "onMessageAdded" && f.Body === "hooked");
+      for (const form of [pre, post]) {
+        assert.equal(form.Source, "SDK");
+        assert.equal(form.ClientIdentity, alice);
+        assert.equal(form.Author, alice);
+        assert.equal(form.ConversationSid, conv.sid);
+      }
+      await assert.rejects(c.sendMessage("veto me"));
+      const bodies = (await v1.conversations(conv.sid).messages.list()).map((m) => m.body);
+      assert.deepEqual(bodies, ["hooked"]);
+    } finally {
+      await webhooks.update({ preWebhookUrl: "", postWebhookUrl: "", filters: [] });
+      receiver.close();
     }
   });
 });
