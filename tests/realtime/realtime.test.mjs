@@ -331,3 +331,30 @@ describe("webhooks", () => {
     }
   });
 });
+
+describe("reachability", () => {
+  test("with ReachabilityEnabled a connected user is online, in other clients and over REST", async () => {
+    const { serviceSid } = await import("./helpers.mjs");
+    const service = await serviceSid();
+    await v1.services(service).configuration().update({ reachabilityEnabled: true });
+    try {
+      const alice = `alice-${run}-o`;
+      const bob = `bob-${run}-o`;
+      await conversationWith(alice, bob);
+      const cb = await connect(bob);
+      assert.equal((await v1.users(alice).fetch().catch(() => null))?.isOnline ?? false, false);
+      const ca = await connect(alice);
+      await until(async () => (await v1.users(alice).fetch()).isOnline === true, 5000, "alice online over REST");
+      const seen = await cb.getUser(alice);
+      await until(() => seen.isOnline === true, 5000, "alice online in bob's client");
+      await ca.getSubscribedConversations(); // its start-up reads done: shutting down mid-way rejects them
+      const offline = next(seen, "updated", ({ updateReasons }) => updateReasons.includes("reachabilityOnline"));
+      await ca.shutdown();
+      await offline;
+      assert.equal(seen.isOnline, false);
+      assert.equal((await v1.users(alice).fetch()).isOnline, false);
+    } finally {
+      await v1.services(service).configuration().update({ reachabilityEnabled: false });
+    }
+  });
+});

@@ -1,21 +1,67 @@
-"""Reachability: who has a socket open (docs/decisions.md #128).
+"""Reachability: a user is online while one of their sockets is open, in any server process
+(docs/decisions.md #128).
 
-Counted per process, by (account, service, identity): a user's first socket here makes them
-online, their last one closing makes them offline. Written through to the user's `.info` map
-(`reachability` item) and the REST User's `is_online` once the log has that change site.
+Each initialised socket is a `realtime_connections` row (migration 0015) tagged with this
+process and a lease the process renews every RENEW seconds. A user's first live row makes them
+online, their last one going makes them offline: written, where the service has
+ReachabilityEnabled, as the `reachability` item of their `.info` map in the event log (which the
+clients' `user.isOnline` and REST's `is_online` read). Each change holds the user's row lock, so
+an open and a close of the same user never both miss each other.
+
+After a crash nobody closes the rows: a starting process removes rows of dead processes on its
+host at once (their pid is gone), and every process sweeps rows whose lease ran out (a dead
+process elsewhere) every RENEW seconds; a user left without live rows goes offline.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
 from typing import TYPE_CHECKING
 
+import orjson
+
+from chinwag.domain import sync_events, sync_shapes
 from chinwag.domain.deps import Deps
-from chinwag.storage.db import Database
+from chinwag.domain.models import User
+from chinwag.storage.db import Database, Tx
+from chinwag.storage.dialect import for_update
+from chinwag.storage.faults import report_background_failure
+from chinwag.storage.repos import services as service_repo
+from chinwag.storage.repos import sync_projection
 
 if TYPE_CHECKING:
     from chinwag.realtime.hub import Hub
     from chinwag.realtime.session import Connection
+
+log = logging.getLogger("chinwag.realtime")
+
+RENEW = 20.0  # seconds between lease renewals and sweeps
+LEASE = 60.0  # a row outlives its process's last renewal by this much
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
+
+
+async def is_online(tx: Tx, user: User) -> bool | None:
+    """REST's `is_online`: None where the service has reachability off, else what the user's
+    `.info` map says (the same item the clients read)."""
+    cfg = await service_repo.config(tx, user.chat_service_sid)
+    if cfg is None or not cfg.reachability_enabled:
+        return None
+    stored = await sync_projection.latest_item(tx, sync_shapes.info_id(user.sid), "reachability")
+    return stored is not None and bool(orjson.loads(stored).get("online"))
 
 
 class Presence:
@@ -23,31 +69,117 @@ class Presence:
         self._db = db
         self._deps = deps
         self._hub = hub
-        self._open: Counter[tuple[str, str, str]] = Counter()
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._host = socket.gethostname()
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        return None
+        await self.sweep()
+        self._task = asyncio.create_task(self._renew(), name="chinwag-realtime-presence")
 
     async def stop(self) -> None:
-        self._open.clear()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):  # this process's sockets are closed: nobody left here
+            async with self._db.write() as tx:
+                users = await tx.all(
+                    "SELECT DISTINCT account_sid, chat_service_sid, user_sid FROM realtime_connections"
+                    " WHERE process = ?",
+                    self.process,
+                )
+                await tx.run("DELETE FROM realtime_connections WHERE process = ?", self.process)
+                for row in users:
+                    await self._settle(tx, row[0], row[1], row[2])
 
-    @staticmethod
-    def _key(conn: Connection) -> tuple[str, str, str]:
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW)
+            try:
+                async with self._db.write() as tx:
+                    await tx.run(
+                        "UPDATE realtime_connections SET lease_until = ? WHERE process = ?",
+                        self._deps.clock.now() + LEASE,
+                        self.process,
+                    )
+                await self.sweep()
+            except Exception as exc:
+                report_background_failure(log, "realtime presence", exc)
+
+    async def sweep(self) -> None:
+        """Remove rows of processes that died without closing them; settle their users."""
+        now = self._deps.clock.now()
+        async with self._db.read() as tx:
+            rows = await tx.all(
+                "SELECT id, account_sid, chat_service_sid, user_sid, host, pid, lease_until, process"
+                " FROM realtime_connections WHERE process <> ?",
+                self.process,
+            )
+        # On this host a row whose process is gone is dead at once (a restart after a crash);
+        # elsewhere, once its lease ran out.
+        dead = [r for r in rows if r[6] < now or (r[4] == self._host and not _alive(int(r[5])))]
+        if not dead:
+            return
+        async with self._db.write() as tx:
+            for row in dead:
+                await tx.run("DELETE FROM realtime_connections WHERE id = ?", row[0])
+            for account_sid, service_sid, user_sid in {(r[1], r[2], r[3]) for r in dead}:
+                await self._settle(tx, account_sid, service_sid, user_sid)
+        log.info("realtime: removed %d socket(s) of processes that are gone", len(dead))
+
+    async def _lock_user(self, tx: Tx, user_sid: str) -> bool:
+        row = await tx.one("SELECT sid FROM users WHERE sid = ?" + for_update(tx.engine), user_sid)
+        return row is not None
+
+    async def _live(self, tx: Tx, user_sid: str) -> int:
+        row = await tx.one(
+            "SELECT COUNT(*) FROM realtime_connections WHERE user_sid = ? AND lease_until >= ?",
+            user_sid,
+            self._deps.clock.now(),
+        )
+        return int(row[0]) if row is not None else 0
+
+    async def _settle(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str) -> None:
+        """After rows of the user went: offline if none is left (the user's row locked)."""
+        if not await self._lock_user(tx, user_sid):
+            return
+        if await self._live(tx, user_sid) == 0:
+            await self._say(tx, account_sid, service_sid, user_sid, online=False)
+
+    async def _say(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str, *, online: bool) -> None:
+        cfg = await service_repo.config(tx, service_sid)
+        if cfg is None or not cfg.reachability_enabled:
+            return
+        await sync_events.reachability(tx, account_sid, user_sid, online, False, self._deps.now())
+
+    async def opened(self, conn: Connection) -> None:
         grant = conn.grant
         assert grant is not None
-        return grant.account_sid, grant.service_sid, grant.identity
+        async with self._db.write() as tx:
+            if not await self._lock_user(tx, conn.user_sid):
+                return
+            first = await self._live(tx, conn.user_sid) == 0
+            row = await tx.one(
+                "INSERT INTO realtime_connections (account_sid, chat_service_sid, user_sid, process, host, pid,"
+                " lease_until) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                grant.account_sid,
+                grant.service_sid,
+                conn.user_sid,
+                self.process,
+                self._host,
+                os.getpid(),
+                self._deps.clock.now() + LEASE,
+            )
+            conn.presence_row = int(row[0]) if row is not None else 0
+            if first:
+                await self._say(tx, grant.account_sid, grant.service_sid, conn.user_sid, online=True)
 
-    async def opened(self, conn: Connection) -> bool:
-        """True when this is the user's first socket in this process."""
-        key = self._key(conn)
-        self._open[key] += 1
-        return self._open[key] == 1
-
-    async def closed(self, conn: Connection) -> bool:
-        """True when this was the user's last socket in this process."""
-        key = self._key(conn)
-        self._open[key] -= 1
-        if self._open[key] <= 0:
-            del self._open[key]
-            return True
-        return False
+    async def closed(self, conn: Connection) -> None:
+        grant = conn.grant
+        if grant is None or not conn.presence_row:
+            return
+        async with self._db.write() as tx:
+            await tx.run("DELETE FROM realtime_connections WHERE id = ?", conn.presence_row)
+            await self._settle(tx, grant.account_sid, grant.service_sid, conn.user_sid)

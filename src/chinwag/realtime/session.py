@@ -45,6 +45,7 @@ class Connection:
         self.grant: ChatGrant | None = None
         self.user_sid = ""
         self.subscribed: set[str] = set()
+        self.presence_row = 0  # its realtime_connections row (presence.py)
         # object sid → live events held back while that object's replay is being queued (cds.py)
         self.replaying: dict[str, list[SyncEvent]] = {}
         self._out: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -74,6 +75,11 @@ class Connection:
         self.push({"method": "close", "id": "TM" + uuid.uuid4().hex, "status": {"code": code, "status": status}})
         self._closed = True
         self._out.put_nowait(None)
+
+    def hang_up(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._out.put_nowait(None)
 
     async def _writer(self) -> None:
         while True:
@@ -163,8 +169,8 @@ class Connection:
                 self.spawn(upstream.handle(self, frame))
         elif method in ("put_notification_ctx", "delete_notification_ctx"):
             self.reply(frame.id, OK)
-        elif method == "close":
-            self.close(200, "OK")
+        elif method == "close":  # the client is leaving: it wants no answer, only the socket closed
+            self.hang_up()
         # `reply` (acks), `telemetry.v1`: nothing to answer.
 
     # -- tokens ----------------------------------------------------------------------------
