@@ -258,11 +258,18 @@ def serve(
             log_access=False,
             log_level=_granian_level(log_level),
             log_dictconfig=logs.granian_config(),
+            # granian waits for open connections before a worker's lifespan shutdown, and realtime
+            # sockets stay open: past this a worker is killed, its clients reconnect to the next
+            # process and replay (docs/decisions.md #131).
+            workers_kill_timeout=SHUTDOWN_GRACE,
             **limits.granian_options(),
         ).serve()
     finally:
         if memory_dir is not None:
             shutil.rmtree(memory_dir, ignore_errors=True)
+
+
+SHUTDOWN_GRACE = 5  # seconds a stopping worker may take
 
 
 def _granian_level(level: str) -> Any:

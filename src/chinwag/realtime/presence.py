@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -51,7 +52,11 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:  # exists, another user's
         return True
-    return True
+    try:  # a killed process nobody reaped yet (a container's init may never) is a zombie: dead
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
 
 
 async def is_online(tx: Tx, user: User) -> bool | None:
