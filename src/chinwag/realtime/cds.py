@@ -19,6 +19,7 @@ from chinwag.realtime.upstream import Answer, Call
 
 KINDS = {"Maps": "map", "Lists": "list", "Documents": "document"}
 ESTIMATED_DELIVERY_MS = 5000
+REPLAY_BATCH = 1000
 
 
 async def route(call: Call, segments: list[str]) -> Answer:
@@ -96,11 +97,14 @@ async def _establish(call: Call, requests: list[dict[str, Any]], correlation: An
                 conn.notify("twilio.sync.event", _failed(sid, kind, correlation))
                 continue
             hub.subscribe(conn, sid)  # live events from now on are held in conn.replaying
-            replayed = await event_log.replay(conn.rt.db, grant.account_sid, sid, since_id)
             newest = since_id
-            for event in replayed:
-                conn.notify("twilio.sync.event", event.notification())
-                newest = max(newest, event.id)
+            while True:  # read REPLAY_BATCH at a time, all of them (docs/decisions.md #134)
+                replayed = await event_log.replay(conn.rt.db, grant.account_sid, sid, newest, REPLAY_BATCH)
+                for event in replayed:
+                    conn.notify("twilio.sync.event", event.notification())
+                    newest = max(newest, event.id)
+                if len(replayed) < REPLAY_BATCH:
+                    break
             for event in conn.replaying.get(sid, []):
                 if event.id > newest:
                     conn.notify("twilio.sync.event", event.notification())
