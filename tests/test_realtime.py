@@ -180,3 +180,15 @@ def test_restart_and_crash(realtime_server: Running) -> None:
         assert rest.users("held").fetch().is_online is False
     finally:
         held.close()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def two_workers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    tmp = tmp_path_factory.mktemp(f"realtime-workers-{request.param}")
+    with serving(request.param, tmp, extra_args=["--workers", "2"]) as server:
+        yield server
+
+
+def test_across_workers(two_workers: Running) -> None:
+    sid, token = bootstrap.create_account(two_workers.database_url)
+    _suite(two_workers, Account(sid, token), "workers.test.mjs")
