@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import pytest
 from twilio.jwt.access_token import AccessToken, AccessTokenGrant
 from twilio.jwt.access_token.grants import ChatGrant, VideoGrant
@@ -252,6 +253,8 @@ def test_20105_not_yet_valid(world: World) -> None:
 def test_20106_bad_grants(world: World) -> None:
     a, b = world.a, world.b
     refused(world, py_token(a, identity=None), 20106, "grants.identity is required")
+    refused(world, py_token(a, identity="x" * 257), 20106, "at most 256 characters")
+    refused(world, py_token(a, identity="nul\x00"), 20106, "without NUL")
     refused(world, py_token(a, service=b.service_sid), 20106, f"is not a Conversation Service of {a.account_sid}")
     refused(world, py_token(a, service="IS" + "f" * 32), 20106, "is not a Conversation Service")
     video = AccessToken(a.account_sid, a.key_sid, a.secret, identity="alice")
@@ -280,3 +283,17 @@ def test_20157_lifetime_over_24_hours(world: World) -> None:
     [node_long] = node_tokens([node_spec(world.a, ttl=90_000)])
     refused(world, node_long, 20157, "maximum is 86400")
     verify(world, py_token(world.a, ttl=86_400))  # exactly 24 hours is allowed
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "code"),
+    [("exp", "NaN", 20104), ("exp", "1e999", 20104), ("exp", "1" + "0" * 400, 20104), ("nbf", "NaN", 20105)],
+)
+def test_times_that_are_not_times_are_refused(world: World, claim: str, value: str, code: int) -> None:
+    """A key holder could sign anything (no Twilio library makes such a token, so PyJWT signs it);
+    a non-finite or out-of-range time must not pass as one."""
+    now = int(time.time())
+    claims = {"iss": world.a.key_sid, "sub": world.a.account_sid, "exp": now + 60, "nbf": now, "grants": {}}
+    payload = json.dumps(claims).replace(f'"{claim}": {claims[claim]}', f'"{claim}": {value}')
+    token = jwt.api_jws.encode(payload.encode(), world.a.secret, "HS256", headers={"cty": "twilio-fpa;v=1"})
+    refused(world, token, code, f"{claim} must be a number")

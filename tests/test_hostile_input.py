@@ -267,7 +267,7 @@ def test_service_and_other_sid_parameters(twilio: V1) -> None:
     conv = twilio.conversations.create()
     with twilio_error(400, 20001):
         twilio.conversations.create(messaging_service_sid="MG123")
-    with twilio_error(400, 20001):
+    with twilio_error(400, 50510):  # Twilio's "Invalid message media SID"
         conv.messages.create(media_sid="picture.png")
     with twilio_error(400, 20001):
         conv.messages.create(content_sid="template")

@@ -303,3 +303,38 @@ def test_0011_binding_participants_are_counted(database: str) -> None:
     assert len(db.all("SELECT sid FROM participants")) == 10
     migrate.upgrade(database)
     assert dict(db.all("SELECT sid, binding_participants FROM conversations")) == counts
+
+
+def test_0012_media_rows_and_the_messages_media_list(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0011")
+    message = (
+        "INSERT INTO messages (sid, account_sid, chat_service_sid, conversation_sid, msg_index, author,"
+        " attributes, date_created, date_updated) VALUES (?, 'AC1', 'IS1', 'CH1', ?, 'a', '{}', 'd', 'd')"
+    )
+    db.all(message, "IM1", 0)
+    db.all(message, "IM2", 1)
+    migrate.upgrade(database)
+
+    assert db.all("SELECT sid, media FROM messages ORDER BY sid") == [("IM1", None), ("IM2", None)]
+    media = (
+        "INSERT INTO media (sid, account_sid, chat_service_sid, conversation_sid, message_sid, content_type,"
+        " category, size, content, date_created, date_updated) VALUES (?, 'AC1', 'IS1', ?, ?, 'image/png',"
+        " 'media', 3, ?, 'd', 'd')"
+    )
+    db.all(media, "ME1", "CH1", "IM1", b"\x00\x01\xff")
+    db.all(media, "ME2", None, None, b"abc")  # uploaded, not attached
+    assert db.all("SELECT content FROM media WHERE sid = 'ME1'") == [(b"\x00\x01\xff",)]
+    assert db.refused(media, "ME3", "CH1", "IM9", b"x")  # a message that does not exist
+    assert db.refused(media, "ME1", None, None, b"x")  # SIDs are unique
+    # Media go with their message.
+    db.all("DELETE FROM messages WHERE sid = 'IM1'")
+    assert db.all("SELECT sid FROM media") == [("ME2",)]
+
+    migrate.downgrade(database, "0011")
+    assert "media" not in db.columns("messages")
+    assert [r[0] for r in db.all("SELECT sid FROM messages")] == ["IM2"]
+    migrate.upgrade(database)
+    assert db.all("SELECT sid FROM media") == []

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chinwag import logs, simulated_sms
+from chinwag import logs, media, simulated_sms
 from chinwag.config import Settings, load_settings
 from chinwag.core.clock import Clock, OffsetClock
 from chinwag.core.sids import SidFactory
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         *credentials.routes(),
         *notifications.routes(),
         *bindings.routes(),
+        *media.routes(settings.media_max_bytes),  # the Media Content Service, /_chinwag/mcs/v1/
     ]
     if emulator is not None:  # outside emulator mode /_chinwag/v1/… does not exist (404)
         routes += emulator.routes()

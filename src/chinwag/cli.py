@@ -46,6 +46,7 @@ Environment variables (a flag, where there is one, wins):
   CHINWAG_MAX_CONNECTIONS     open connections per worker (10000)
   CHINWAG_HEADER_TIMEOUT      seconds to send a request head (10)
   CHINWAG_BODY_TIMEOUT        seconds to send a request body (30)
+  CHINWAG_MEDIA_MAX_BYTES     largest media upload in bytes (16777216)
   CHINWAG_SQLITE_MAX_PAGE_COUNT  cap on the SQLite file's pages (a full disk, for tests)
 """
 

@@ -42,6 +42,8 @@ class Settings:
     # Whether this process delivers webhooks (CHINWAG_WEBHOOK_DISPATCH=0: it only writes the outbox,
     # e.g. API-only nodes; another process on the database delivers).
     webhook_dispatch: bool = True
+    # The largest media upload in bytes (CHINWAG_MEDIA_MAX_BYTES; docs/decisions.md #147).
+    media_max_bytes: int = 16 * 1024 * 1024
     # `--sid-seed N` (emulator mode, one worker): SIDs from a seeded generator, the same run after run.
     sid_seed: int | None = None
 
@@ -61,6 +63,7 @@ def load_settings() -> Settings:
         webhook_allow=os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""),
         webhook_poll=float(os.environ.get("CHINWAG_WEBHOOK_POLL", "1")),
         webhook_dispatch=os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() not in ("0", "false", "no"),
+        media_max_bytes=int(os.environ.get("CHINWAG_MEDIA_MAX_BYTES", str(16 * 1024 * 1024))),
         sid_seed=int(os.environ["CHINWAG_SID_SEED"]) if os.environ.get("CHINWAG_SID_SEED") else None,
     )
 

@@ -123,6 +123,18 @@ class ErrorCode(Enum):
     TOKEN_SIGNATURE = (20107, 401, "Invalid Access Token signature: {reason}")
     TOKEN_TOO_LONG_LIVED = (20157, 401, "Expiration Time Exceeds Maximum Time Allowed: {reason}")
 
+    # Media (docs/decisions.md #144-#149).
+    MEDIA_NOT_FOUND = (50507, 404, "Media not found: {sid}")
+    MEDIA_ALREADY_SENT = (50508, 409, "Media {sid} is already attached to another message")
+    MEDIA_SID_INVALID = (50510, 400, "Invalid message media SID: {value}")
+    MEDIA_TOO_LARGE = (20413, 413, "Media too large: the limit is {limit} bytes")
+    MEDIA_URL_INVALID = (20003, 403, "This temporary media URL is not valid (its Signature does not match)")
+    MEDIA_URL_EXPIRED = (
+        20003,
+        403,
+        "This temporary media URL expired at {expires}; fetch the media record again for a new one",
+    )
+
     @property
     def code(self) -> int:
         return self.value[0]

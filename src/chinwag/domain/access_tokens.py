@@ -18,6 +18,7 @@ own clock decides expiry, as it decides everything else.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.core.json_text import too_deep
 from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain import api_keys
+from chinwag.domain.validation import IDENTITY_MAX
 from chinwag.storage.db import Database, Tx
 from chinwag.storage.repos import accounts as account_repo
 from chinwag.storage.repos import services as service_repo
@@ -67,6 +69,17 @@ async def verify(tx_or_db: Tx | Database, token: str, now: float) -> ChatGrant:
         return await _verify(tx_or_db, token, now)  # type: ignore[arg-type]
     async with tx_or_db.read() as tx:
         return await _verify(tx, token, now)
+
+
+def claimed_account(token: str) -> str | None:
+    """The account a token claims (`sub`), NOT verified: only to choose whose clock `verify` runs on
+    (an emulator account's own clock). None when the token does not even parse."""
+    try:
+        _, claims = _unverified(token)
+    except TokenRefused:
+        return None
+    sub = claims.get("sub")
+    return sub if isinstance(sub, str) and looks_like(sub, SidPrefix.ACCOUNT) else None
 
 
 async def _verify(tx: Tx, token: str, now: float) -> ChatGrant:
@@ -140,10 +153,14 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    try:  # NaN, infinities and integers past a float's range are not times
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        number = math.nan
+    if not math.isfinite(number):
         error = ErrorCode.TOKEN_NOT_YET_VALID if name == "nbf" else ErrorCode.TOKEN_EXPIRED
-        raise TokenRefused(error, f"{name} must be a number of seconds since 1970, got {value!r}")
-    return float(value)
+        raise TokenRefused(error, f"{name} must be a number of seconds since 1970, got {str(value)[:40]!r}")
+    return number
 
 
 def _times(claims: dict[str, Any], now: float) -> float:
@@ -174,6 +191,10 @@ async def _grants(tx: Tx, claims: dict[str, Any], account_sid: str) -> tuple[str
     identity = grants.get("identity")
     if not isinstance(identity, str) or not identity:
         raise TokenRefused(ErrorCode.TOKEN_GRANTS, "grants.identity is required (a non-empty string)")
+    if len(identity) > IDENTITY_MAX or "\x00" in identity:  # what a user's identity may be
+        raise TokenRefused(
+            ErrorCode.TOKEN_GRANTS, f"grants.identity must be at most {IDENTITY_MAX} characters, without NUL"
+        )
     chat = grants.get("chat", grants.get("ip_messaging"))  # ip_messaging: Programmable Chat's name
     if not isinstance(chat, dict):
         raise TokenRefused(ErrorCode.TOKEN_GRANTS, "the token has no chat grant (ChatGrant)")

@@ -15,7 +15,7 @@ from chinwag.core.clock import iso
 from chinwag.core.errors import ErrorCode, TwilioError, invalid
 from chinwag.core.pagination import PageRequest
 from chinwag.core.sids import SidPrefix
-from chinwag.domain import conversations, delivery, sync_events, timers, validation
+from chinwag.domain import conversations, delivery, media, sync_events, timers, validation
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Message, Page
 from chinwag.storage.db import Tx
@@ -37,7 +37,8 @@ class MessageInput:
     date_created: str | None = None
     date_updated: str | None = None
     content_sid: str | None = None
-    media_sid: str | None = None
+    # Uploads to attach (REST `MediaSid`, the chat client's `media_sids`): domain/media.py.
+    media_sids: tuple[str, ...] = ()
     subject: str | None = None
 
 
@@ -66,12 +67,11 @@ async def post(
     participant an inbound SMS/WhatsApp message came from; it is the author and gets no receipt."""
     if conv.state == timers.CLOSED:
         raise TwilioError(ErrorCode.CONVERSATION_CLOSED)
-    if not data.body and not data.media_sid and not data.content_sid:
+    if not data.body and not data.media_sids and not data.content_sid:
         raise TwilioError(ErrorCode.BODY_MISSING)
     if data.content_sid:
         validation.sid_of(data.content_sid, SidPrefix.CONTENT, "ContentSid")
-    if data.media_sid:
-        validation.sid_of(data.media_sid, SidPrefix.MEDIA, "MediaSid")
+    media.check_sids(data.media_sids)
     author = _author(data.author) if data.author else "system"
     body = _body(data.body) if data.body else None
     attributes = validation.attributes(data.attributes, MESSAGE_ATTRIBUTES_MAX) if data.attributes else "{}"
@@ -103,6 +103,8 @@ async def post(
             delivery=delivery.summary(["sent"] * len(recipients)),
         ),
     )
+    if data.media_sids:
+        message = await media.attach_media(tx, deps, message, data.media_sids)
     if recipients:
         await delivery.record(tx, deps, message, recipients)
     await participant_repo.message_added(tx, conv.sid, index)

@@ -148,6 +148,7 @@ class Message:
     date_created: str
     date_updated: str
     delivery: str | None = None  # the delivery summary as JSON text; None without receipts (chat only)
+    media: str | None = None  # the `media` list as JSON text (migration 0012); None without media
 
 
 @dataclass(slots=True)
@@ -231,5 +232,23 @@ class ApiKey:
     sid: str
     account_sid: str
     friendly_name: str | None
+    date_created: str
+    date_updated: str
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An uploaded file (ME…) of the Media Content Service, without its bytes (migration 0012)."""
+
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    conversation_sid: str | None
+    message_sid: str | None
+    author: str | None
+    content_type: str
+    filename: str | None
+    category: str
+    size: int
     date_created: str
     date_updated: str

@@ -10,6 +10,8 @@ another version, or one that does not hold together, is a 400 and nothing change
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -95,6 +97,7 @@ def _check_row(table: Table, at: int, row: Any) -> None:
             "text": isinstance(value, str) and "\x00" not in value,
             "int": type(value) is int and -(2**63) <= value < 2**63,
             "bool": type(value) is bool,
+            "bytes": isinstance(value, str) and _is_base64(value),
         }[kind.rstrip("?")]
         if not ok:
             raise invalid(f"The snapshot's {where}.{name} must be {_KIND_WORDS[kind]}")
@@ -102,7 +105,16 @@ def _check_row(table: Table, at: int, row: Any) -> None:
         raise invalid(f"The snapshot's {where}.sid is not a {table.sid_prefix} SID: {row['sid']!r}")
 
 
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 _KIND_WORDS = {
+    "bytes": "base64 text",
     "text": "a string",
     "text?": "a string or null",
     "int": "an integer",
@@ -187,6 +199,8 @@ def _derived(
         if horizon is not None:
             unread = min(UNREAD_CAP, sum(1 for i in indexes[row["conversation_sid"]] if i > horizon))
         return {"conversation_id": conversation_ids[row["conversation_sid"]], "unread_count": unread}
+    if table.name == "media":
+        return {"size": len(base64.b64decode(row["content"]))}
     return {}
 
 

@@ -68,7 +68,7 @@ def message(
         ("Author", m.author),
         ("ParticipantSid", m.participant_sid),
         ("Attributes", m.attributes),
-        ("Media", None),
+        ("Media", m.media),  # the message's media list as JSON text, as in its REST record
     )
 
 

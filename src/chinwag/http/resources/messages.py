@@ -32,7 +32,7 @@ def to_wire(m: Message, prefix: str) -> dict[str, Any]:
         "index": m.index,
         "author": m.author,
         "body": m.body,
-        "media": None,
+        "media": None if m.media is None else orjson.Fragment(m.media),
         "attributes": m.attributes,
         "participant_sid": m.participant_sid,
         "date_created": m.date_created,
@@ -55,7 +55,7 @@ def _input(form: Params) -> MessageInput:
         date_created=form.get("DateCreated"),
         date_updated=form.get("DateUpdated"),
         content_sid=form.get("ContentSid"),
-        media_sid=form.get("MediaSid"),
+        media_sids=(media_sid,) if (media_sid := form.get("MediaSid")) else (),
         subject=form.get("Subject"),
     )
 
@@ -63,7 +63,7 @@ def _input(form: Params) -> MessageInput:
 def _modified(data: MessageInput, changes: dict[str, str | None]) -> MessageInput:
     """A pre-event hook's answer replaces body, author, attributes (Twilio's webhook docs); the domain
     validates them as if the caller had sent them."""
-    fields = {name: changes[name] or "" for name in ("body", "author", "attributes") if name in changes}
+    fields: dict[str, Any] = {name: changes[name] or "" for name in ("body", "author", "attributes") if name in changes}
     return replace(data, **fields) if fields else data
 
 

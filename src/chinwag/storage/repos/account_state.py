@@ -8,18 +8,21 @@ and Snapshot cover it with no other change (docs/ARCHITECTURE.md, "Emulator mode
 
 Columns a snapshot leaves out are derived on import: `id` (insertion order is the document's order,
 so lists page the same), `account_sid` (the importing account), `participants.conversation_id`,
-`participants.unread_count` and `users.record_json` / `record_version` (see emulator/snapshot.py).
+`participants.unread_count`, `users.record_json` / `record_version` and `media.size` (see
+emulator/snapshot.py). Media bytes travel as base64 text (kind "bytes", docs/decisions.md #148).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chinwag.storage.db import Tx
 
-Kind = Literal["text", "text?", "int", "int?", "bool", "bool?"]
+# "bytes": a binary column, base64 text in a document (media content, docs/decisions.md #148).
+Kind = Literal["text", "text?", "int", "int?", "bool", "bool?", "bytes"]
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ ACCOUNT_TABLES: list[Table] = [
             "date_created": "text",
             "date_updated": "text",
             "delivery": "text?",
+            "media": "text?",
         },
         sid_prefix="IM",
         refs={"chat_service_sid": "services", "conversation_sid": "conversations"},
@@ -206,6 +210,27 @@ ACCOUNT_TABLES: list[Table] = [
             "date_updated": "text",
         },
         sid_prefix="DY",
+        refs={"chat_service_sid": "services", "conversation_sid": "conversations", "message_sid": "messages"},
+    ),
+    # Uploaded media with their bytes (migration 0012), after the messages they may belong to.
+    Table(
+        "media",
+        "media",
+        _BY_ACCOUNT,
+        {
+            "sid": "text",
+            "chat_service_sid": "text",
+            "conversation_sid": "text?",
+            "message_sid": "text?",
+            "author": "text?",
+            "content_type": "text",
+            "filename": "text?",
+            "category": "text",
+            "content": "bytes",  # `size` follows from it (emulator/snapshot.py `_derived`)
+            "date_created": "text",
+            "date_updated": "text",
+        },
+        sid_prefix="ME",
         refs={"chat_service_sid": "services", "conversation_sid": "conversations", "message_sid": "messages"},
     ),
     Table(
@@ -337,6 +362,8 @@ EMULATOR_TABLES = (
 def _normalise(kind: Kind, value: Any) -> Any:
     if value is None:
         return None
+    if kind == "bytes":
+        return base64.b64encode(bytes(value)).decode("ascii")
     if kind in ("bool", "bool?"):
         return bool(value)
     if kind in ("int", "int?"):
@@ -365,6 +392,9 @@ async def delete_all(tx: Tx, account_sid: str, *, emulator_rows: bool = True) ->
 
 async def insert_row(tx: Tx, account_sid: str, table: Table, row: Mapping[str, Any]) -> None:
     values = dict(row)
+    for name, kind in table.columns.items():
+        if kind == "bytes" and isinstance(values.get(name), str):  # checked base64 (emulator/snapshot.py)
+            values[name] = base64.b64decode(values[name])
     if table.has_account_column:
         values["account_sid"] = account_sid
     names = list(values)

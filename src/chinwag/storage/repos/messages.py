@@ -22,6 +22,7 @@ FIELDS = (
     "date_created",
     "date_updated",
     "delivery",
+    "media",
 )
 COLUMNS = "id, " + ", ".join(FIELDS)
 _SELECT = f"SELECT {COLUMNS} FROM messages"
@@ -74,6 +75,13 @@ async def page(tx: Tx, conversation_sid: str, req: PageRequest, descending: bool
     return await keyset_page(
         tx, _SELECT, "conversation_sid = ?", (conversation_sid,), req, from_row, key="msg_index", descending=descending
     )
+
+
+async def set_media(tx: Tx, sid: str, media: str | None) -> Message:
+    """The message's `media` list (JSON text), written once its media were attached."""
+    row = await tx.one(f"UPDATE messages SET media = ? WHERE sid = ? RETURNING {COLUMNS}", media, sid)
+    assert row is not None
+    return from_row(row)
 
 
 async def delete(tx: Tx, sid: str) -> None:
