@@ -55,3 +55,13 @@ def test_a_chat_only_post_pays_nothing_for_receipts(tmp_path: Path) -> None:
     # One read of the binding participants and one insert of all five receipts, nothing more.
     assert len(with_phones) == len(chat_only) + 2, (chat_only, with_phones)
     assert sum("INSERT INTO delivery_receipts" in s for s in with_phones) == 1
+
+
+def test_a_post_writes_its_realtime_events_in_one_statement(tmp_path: Path) -> None:
+    """The list item and the document's new lastMessage: one multi-row INSERT, and no read of the
+    log or of anything else for it (docs/decisions.md #136)."""
+    statements = _statements_of_posts(tmp_path / "c", 0)
+    touching = [s for s in statements if "realtime_events" in s]
+    assert len(touching) == 1 and touching[0].startswith("INSERT INTO realtime_events"), touching
+    assert touching[0].count("(?, ?, ?, ?, ?, ?, ?, ?)") == 0  # the trace shows values: two rows
+    assert touching[0].count("'list_item_added'") == 1 and touching[0].count("'document_updated'") == 1

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from twilio.rest.conversations.v1 import V1
 
+from chinwag.domain import sync_events
 from chinwag.realtime.sync_reads import BadQuery, Forbidden, NotFound
+from chinwag.storage.db import Database
 from tests.conftest import Account, Running
-from tests.support.realtime_log import Grant, read_items, read_object
+from tests.support.realtime_log import Grant, events, on_database, read_items, read_object
 
 
 def _indexes(page: dict[str, Any]) -> list[int]:
@@ -135,3 +137,22 @@ def test_access(twilio: V1, running: Running, account: Account, room: tuple[str,
             read_object(url, grant, bogus)
     with pytest.raises(NotFound):
         read_items(url, grant, f"{sid}.doc")  # a document has no items
+
+
+def test_reachability_where_the_service_enables_it(twilio: V1, running: Running, room: tuple[str, Grant]) -> None:
+    _, grant = room
+    url = running.database_url
+    alice = twilio.users("alice").fetch()
+    twilio.services(grant.service_sid).configuration().update(reachability_enabled=True)
+    items = read_object(url, grant, f"{alice.sid}.info", include_items=True)["items"]
+    assert [i["key"] for i in items] == ["attributes", "friendlyName", "reachability"]
+    assert items[2]["data"] == {"online": False, "notifiable": False}
+
+    async def online(db: Database) -> None:  # what the socket does when alice's first connection opens
+        async with db.write() as tx:
+            await sync_events.reachability(tx, grant.account_sid, alice.sid, True, False, "2026-01-01T00:00:00Z")
+
+    on_database(url, online)
+    shown = read_items(url, grant, f"{alice.sid}.info", Key="reachability")["items"]
+    assert shown[0]["data"] == {"online": True, "notifiable": False}
+    assert shown[0]["last_event_id"] == events(url, grant.account_sid, f"{alice.sid}.info")[-1].id
