@@ -15,6 +15,7 @@ from chinwag.core.pagination import PageRequest
 from chinwag.domain import conversations, user_conversations, users
 from chinwag.domain.models import Conversation, Scope
 from chinwag.domain.user_conversations import UserConversation
+from chinwag.media import wire
 from chinwag.realtime import aim_writes
 from chinwag.realtime.upstream import Answer, Call
 from chinwag.storage.repos import services as service_repo
@@ -70,7 +71,6 @@ async def configuration(call: Call) -> Answer:
     async with conn.rt.db.read() as tx:
         cfg = await service_repo.config(tx, grant.service_sid)
     base = conn.rt.base_url(conn)
-    mcs = f"{base}/_chinwag/mcs/v1/Services/{grant.service_sid}"
     return Answer(
         200,
         {
@@ -81,8 +81,8 @@ async def configuration(call: Call) -> Answer:
                 "users": f"{AIM}/Users",
                 "current_user": f"{AIM}/Users/{conn.user_sid}",
                 "typing": f"{AIM}/Typing",
-                "media_service": f"{mcs}/Media",
-                "media_set_service": f"{mcs}/MediaSet",
+                "media_service": wire.media_url(base, grant.service_sid),
+                "media_set_service": wire.media_set_url(base, grant.service_sid),
                 "messages_receipts": f"{AIM}/Conversations/%s/Messages/%s/Receipts",
             },
             "options": {

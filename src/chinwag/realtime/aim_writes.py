@@ -227,10 +227,13 @@ def _message_params(conv: Conversation, data: MessageInput, current: Message | N
 
 
 def _modified(data: MessageInput, changes: dict[str, str | None], identity: str) -> MessageInput:
-    fields: dict[str, str] = {name: changes[name] or "" for name in ("body", "attributes") if name in changes}
+    if "body" in changes:
+        data = replace(data, body=changes["body"] or "")
+    if "attributes" in changes:
+        data = replace(data, attributes=changes["attributes"] or "")
     if "author" in changes:  # a hook may rename the author (Twilio's webhook docs)
-        fields["author"] = changes["author"] or identity
-    return replace(data, **fields) if fields else data
+        data = replace(data, author=changes["author"] or identity)
+    return data
 
 
 async def message_send(call: Call, ref: str) -> Answer:
@@ -242,7 +245,7 @@ async def message_send(call: Call, ref: str) -> Answer:
         body=_text(body.get("body")),
         attributes=_text(body.get("attributes")),
         subject=_text(body.get("subject")),
-        media_sid=str(media[0]) if isinstance(media, list) and media else None,
+        media_sids=tuple(str(sid) for sid in media) if isinstance(media, list) else (),
     )
     path = f"/Conversations/{ref}/Messages"
 

@@ -1,7 +1,7 @@
 """Open realtime sockets, for reachability across processes and after a crash.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0012, 0013
 
 One row per initialised socket: whose (`account_sid`, `chat_service_sid`, `user_sid`), which
 server process holds it (`process`, a tag unique per process start, with `host` and `pid` so a
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = ("0012", "0013")  # joins the media and event-log heads (the lead re-chains)
 branch_labels = None
 depends_on = None
 
