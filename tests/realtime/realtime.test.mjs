@@ -183,6 +183,28 @@ describe("client-made conversations", () => {
   });
 });
 
+describe("media", () => {
+  test("a client sends a file; another client reads it", async () => {
+    const alice = `alice-${run}-f`;
+    const bob = `bob-${run}-f`;
+    const conv = await conversationWith(alice, bob);
+    const [ca, cb] = await Promise.all([connect(alice), connect(bob)]);
+    const [a, b] = await Promise.all([joined(ca, conv.sid), joined(cb, conv.sid)]);
+    const bytes = Buffer.from("a picture, as far as anyone can tell");
+    const atBob = next(b, "messageAdded", (m) => m.type === "media");
+    await a.sendMessage({ contentType: "image/png", filename: "pic.png", media: bytes });
+    const message = await atBob;
+    assert.equal(message.author, alice);
+    const [media] = message.attachedMedia;
+    assert.equal(media.filename, "pic.png");
+    assert.equal(media.contentType, "image/png");
+    assert.equal(media.size, bytes.length);
+    const url = await media.getContentTemporaryUrl();
+    const fetched = Buffer.from(await (await fetch(url)).arrayBuffer());
+    assert.deepEqual(fetched, bytes);
+  });
+});
+
 describe("read horizon", () => {
   test("setAllMessagesRead, advance, unread count agree with REST; a REST move reaches the client", async () => {
     const alice = `alice-${run}-r`;

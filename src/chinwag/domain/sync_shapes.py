@@ -58,7 +58,19 @@ def split(object_sid: str) -> tuple[str, str] | None:
 
 
 def message_item(m: Message, medias: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A messages-list item. `medias`: `[{sid, category, filename, contentType, size}]`."""
+    """A messages-list item. `medias`: `[{sid, category, filename, contentType, size}]`; by
+    default the message's own `media` list (domain/media.py), renamed as the client reads it."""
+    if medias is None and m.media:
+        medias = [
+            {
+                "sid": x["sid"],
+                "category": x.get("category", "media"),
+                "filename": x.get("filename"),
+                "contentType": x.get("content_type"),
+                "size": x.get("size"),
+            }
+            for x in orjson.loads(m.media)
+        ]
     return {
         "sid": m.sid,
         "author": m.author,
