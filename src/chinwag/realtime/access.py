@@ -37,7 +37,7 @@ async def member_or_creator(tx: Tx, grant: ChatGrant, conversation_sid: str) -> 
     )
     if row is None:
         return False
-    if row[0] == grant.identity:
+    if row[0] == grant.identity != "system":  # REST-made conversations say "system": never an owner
         return True
     return await participant_repo.sid_by_identity(tx, conversation_sid, grant.identity) is not None
 
