@@ -16,7 +16,7 @@ from chinwag.domain import conversations, user_conversations, users
 from chinwag.domain.models import Conversation, Scope
 from chinwag.domain.user_conversations import UserConversation
 from chinwag.media import wire
-from chinwag.realtime import aim_writes
+from chinwag.realtime import aim_own, aim_writes
 from chinwag.realtime.upstream import Answer, Call
 from chinwag.storage.repos import services as service_repo
 
@@ -49,7 +49,7 @@ async def route(call: Call, rest: list[str]) -> Answer:
         if len(rest) == 3 and method == "GET":
             return await my_conversation(call, rest[2])
         if len(rest) == 3 and method == "POST":
-            return await aim_writes.my_conversation_update(call, rest[2])
+            return await aim_own.my_conversation_update(call, rest[2])
     if head == "Conversations":
         if len(rest) == 2 and method == "GET":
             return await conversation(call, rest[1])
@@ -58,9 +58,9 @@ async def route(call: Call, rest: list[str]) -> Answer:
         if method == "GET":
             return await user(call, rest[1])
         if method == "POST":
-            return await aim_writes.user_update(call, rest[1])
+            return await aim_own.user_update(call, rest[1])
     if head == "Typing" and method == "POST":
-        return await aim_writes.typing(call)
+        return await aim_own.typing(call)
     raise TwilioError(ErrorCode.NOT_FOUND, path="/Client/v2/" + "/".join(rest))
 
 

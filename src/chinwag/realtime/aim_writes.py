@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from chinwag.core.errors import ErrorCode, TwilioError
-from chinwag.domain import conversations, messages, participants, user_conversations, users
+from chinwag.domain import conversations, messages, participants
 from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.messages import MessageInput
 from chinwag.domain.models import Conversation, Message, Scope
@@ -26,11 +26,10 @@ from chinwag.realtime.upstream import Answer, Call
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import participants as participant_repo
 
-TYPING_TIMEOUT = 5  # seconds; the SDK's own default (docs/decisions.md #126)
 Params = list[tuple[str, str]]
 
 
-def _text(value: Any) -> str | None:
+def text(value: Any) -> str | None:
     """A body field as the domain takes it: attributes arrive as a JSON string (or an object)."""
     if value is None:
         return None
@@ -39,13 +38,13 @@ def _text(value: Any) -> str | None:
     return orjson.dumps(value).decode()
 
 
-def _actor(call: Call) -> tuple[Origin, Scope, str]:
+def actor(call: Call) -> tuple[Origin, Scope, str]:
     grant = call.conn.grant
     assert grant is not None
     return Origin("SDK", grant.identity), Scope(grant.account_sid, grant.service_sid), grant.identity
 
 
-async def _member(tx: Tx, conv: Conversation, identity: str) -> None:
+async def member(tx: Tx, conv: Conversation, identity: str) -> None:
     if await participant_repo.sid_by_identity(tx, conv.sid, identity) is None:
         raise TwilioError(ErrorCode.CLIENT_NOT_PARTICIPANT, identity=identity)
 
@@ -55,7 +54,7 @@ Build = Callable[[Tx], Awaitable[tuple[str, str | None, Params, str | None]]]
 
 async def _pre(call: Call, event_type: str, build: Build) -> dict[str, str | None]:
     """Resolve the hooks in a read transaction, then call them with none open (events/prehooks.py)."""
-    origin, scope, _ = _actor(call)
+    origin, scope, _ = actor(call)
     rt = call.conn.rt
     async with rt.db.read() as tx:
         service_sid, conversation_sid, params, body = await build(tx)
@@ -74,7 +73,7 @@ async def _pre(call: Call, event_type: str, build: Build) -> dict[str, str | Non
 async def _post(
     call: Call, tx: Tx, event_type: str, params: Params, conv: Conversation, body: str | None = None
 ) -> None:
-    origin, scope, _ = _actor(call)
+    origin, scope, _ = actor(call)
     await call.conn.rt.events.emit(
         tx,
         origin,
@@ -143,16 +142,16 @@ def _conversation_params(service_sid: str, data: ConversationInput, conv: Conver
 
 def _conversation_input(body: dict[str, Any]) -> ConversationInput:
     return ConversationInput(
-        friendly_name=_text(body.get("friendly_name")),
-        unique_name=_text(body.get("unique_name")),
-        attributes=_text(body.get("attributes")),
+        friendly_name=text(body.get("friendly_name")),
+        unique_name=text(body.get("unique_name")),
+        attributes=text(body.get("attributes")),
     )
 
 
 async def conversation_create(call: Call) -> Answer:
     from chinwag.realtime.aim import conversation_wire
 
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     data = _conversation_input(call.json())
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
@@ -173,13 +172,13 @@ async def conversation_create(call: Call) -> Answer:
 async def conversation_update(call: Call, ref: str) -> Answer:
     from chinwag.realtime.aim import conversation_wire
 
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     data = _conversation_input(call.json())
     path = "/Conversations/" + ref
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await _member(tx, conv, identity)
+        await member(tx, conv, identity)
         return conv.chat_service_sid, conv.sid, _conversation_params(conv.chat_service_sid, data, conv), None
 
     changes = await _pre(call, "onConversationUpdate", build)
@@ -192,12 +191,12 @@ async def conversation_update(call: Call, ref: str) -> Answer:
 
 
 async def conversation_delete(call: Call, ref: str) -> Answer:
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     path = "/Conversations/" + ref
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await _member(tx, conv, identity)
+        await member(tx, conv, identity)
         return conv.chat_service_sid, conv.sid, payloads.conversation(conv), None
 
     await _pre(call, "onConversationRemove", build)
@@ -237,21 +236,21 @@ def _modified(data: MessageInput, changes: dict[str, str | None], identity: str)
 
 
 async def message_send(call: Call, ref: str) -> Answer:
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     body = call.json()
     media = body.get("media_sids")
     data = MessageInput(
         author=identity,
-        body=_text(body.get("body")),
-        attributes=_text(body.get("attributes")),
-        subject=_text(body.get("subject")),
+        body=text(body.get("body")),
+        attributes=text(body.get("attributes")),
+        subject=text(body.get("subject")),
         media_sids=tuple(str(sid) for sid in media) if isinstance(media, list) else (),
     )
     path = f"/Conversations/{ref}/Messages"
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await _member(tx, conv, identity)
+        await member(tx, conv, identity)
         return conv.chat_service_sid, conv.sid, _message_params(conv, data, None), data.body
 
     data = _modified(data, await _pre(call, "onMessageAdd", build), identity)
@@ -264,15 +263,15 @@ async def message_send(call: Call, ref: str) -> Answer:
 
 
 async def message_change(call: Call, ref: str, message_ref: str) -> Answer:
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     body = call.json()
-    data = MessageInput(body=_text(body.get("body")), attributes=_text(body.get("attributes")))
+    data = MessageInput(body=text(body.get("body")), attributes=text(body.get("attributes")))
     path = f"/Conversations/{ref}/Messages/{message_ref}"
     removing = call.method == "DELETE"
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await _member(tx, conv, identity)
+        await member(tx, conv, identity)
         current = await messages.fetch(tx, conv, message_ref, path)
         if current.author != identity:  # a client changes only its own messages (docs/decisions.md #73)
             raise TwilioError(ErrorCode.CLIENT_NOT_ALLOWED, identity=identity)
@@ -299,15 +298,15 @@ async def message_change(call: Call, ref: str, message_ref: str) -> Answer:
 
 
 async def participant_add(call: Call, ref: str) -> Answer:
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     body = call.json()
-    data = ParticipantInput(identity=_text(body.get("identity")), attributes=_text(body.get("attributes")))
+    data = ParticipantInput(identity=text(body.get("identity")), attributes=text(body.get("attributes")))
     path = f"/Conversations/{ref}/Participants"
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
         if data.identity != identity:  # joining oneself needs no membership; adding others does
-            await _member(tx, conv, identity)
+            await member(tx, conv, identity)
         pairs = [("ConversationSid", conv.sid), ("ChatServiceSid", conv.chat_service_sid)]
         pairs += [("Identity", data.identity or ""), ("Attributes", data.attributes or "{}")]
         return conv.chat_service_sid, conv.sid, pairs, None
@@ -321,16 +320,16 @@ async def participant_add(call: Call, ref: str) -> Answer:
 
 
 async def participant_change(call: Call, ref: str, who: str) -> Answer:
-    _, scope, identity = _actor(call)
+    _, scope, identity = actor(call)
     body = call.json()
-    data = ParticipantInput(attributes=_text(body.get("attributes")))
+    data = ParticipantInput(attributes=text(body.get("attributes")))
     path = f"/Conversations/{ref}/Participants/{who}"
     removing = call.method == "DELETE"
     event = "onParticipantRemove" if removing else "onParticipantUpdate"
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await _member(tx, conv, identity)
+        await member(tx, conv, identity)
         current = await _participant(tx, conv, who, path)
         return conv.chat_service_sid, conv.sid, payloads.participant(current, conv.messaging_service_sid), None
 
@@ -357,72 +356,3 @@ async def _participant(tx: Tx, conv: Conversation, who: str, path: str) -> Any:
             raise TwilioError(ErrorCode.NOT_FOUND, path=path)
         who = sid
     return await participants.fetch(tx, conv, who, path)
-
-
-# -- the user's own things ----------------------------------------------------------------------
-
-
-async def my_conversation_update(call: Call, ref: str) -> Answer:
-    """Read horizon or notification level: `{last_read_message_index: n|null}`, `{notification_level}`."""
-    _, scope, _ = _actor(call)
-    body = call.json()
-    horizon: str | None = None
-    if "last_read_message_index" in body:
-        value = body["last_read_message_index"]
-        horizon = "" if value is None else str(value)
-    level = _text(body.get("notification_level"))
-    async with call.conn.rt.db.write() as tx:
-        found = await user_conversations.update(
-            tx,
-            call.conn.rt.deps,
-            scope,
-            call.conn.user_sid,
-            ref,
-            "/Me/Conversations/" + ref,
-            notification_level=level,
-            last_read_message_index=horizon,
-            last_read_timestamp=None,
-        )
-    from chinwag.realtime.aim import sync_objects
-
-    uc = user_conversations.UserConversation.of(found)
-    return Answer(
-        200,
-        {
-            "conversation_sid": uc.conversation_sid,
-            "last_read_message_index": uc.last_read_message_index,
-            "unread_messages_count": uc.unread_messages_count,
-            "notification_level": uc.notification_level,
-            "sync_objects": sync_objects(uc.conversation_sid),
-        },
-    )
-
-
-async def user_update(call: Call, ref: str) -> Answer:
-    """A client changes only its own user's friendly name and attributes."""
-    _, scope, identity = _actor(call)
-    if ref not in (identity, call.conn.user_sid):
-        raise TwilioError(ErrorCode.CLIENT_NOT_ALLOWED, identity=identity)
-    body = call.json()
-    async with call.conn.rt.db.write() as tx:
-        changed = await users.update(
-            tx,
-            call.conn.rt.deps,
-            scope,
-            call.conn.user_sid,
-            "/Users/" + ref,
-            friendly_name=_text(body.get("friendly_name")),
-            attributes=_text(body.get("attributes")),
-        )
-    return Answer(200, {"sid": changed.sid, "identity": changed.identity, "friendly_name": changed.friendly_name})
-
-
-async def typing(call: Call) -> Answer:
-    """`ChannelSid=CH…` (a form): tell the conversation's other members' clients. Ephemeral."""
-    _, scope, identity = _actor(call)
-    ref = str(call.json().get("ChannelSid", ""))
-    async with call.conn.rt.db.read() as tx:
-        conv = await conversations.fetch(tx, scope, ref, "/Typing")
-        await _member(tx, conv, identity)
-    await call.conn.rt.hub.typing(scope.account_sid, conv.sid, identity, TYPING_TIMEOUT)
-    return Answer(200, {"typing_timeout": TYPING_TIMEOUT})

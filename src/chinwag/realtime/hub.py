@@ -121,6 +121,14 @@ class Hub:
                 held.append(event)
             else:
                 conn.notify("twilio.sync.event", event.notification())
+            if event.event_type == "map_item_removed" and event.object_sid == f"{conn.user_sid}.convs":
+                self._left(conn, str(event.item_key))
+
+    def _left(self, conn: Connection, conversation_sid: str) -> None:
+        """The user left the conversation: its sockets stop hearing it, whatever the client does
+        (a well-behaved one unsubscribes by itself on `conversationLeft`)."""
+        for kind in ("doc", "msgs", "roster"):
+            self.unsubscribe(conn, f"{conversation_sid}.{kind}")
 
     async def _listen(self, db: PostgresDatabase) -> None:
         """A connection of its own holds LISTEN on both channels; reconnects if it drops."""

@@ -21,6 +21,7 @@ from chinwag.domain.access_tokens import ChatGrant, TokenRefused, verify
 from chinwag.realtime import framing, upstream
 from chinwag.realtime.framing import Frame, FrameError
 from chinwag.realtime.log import SyncEvent
+from chinwag.storage.faults import report_background_failure
 
 if TYPE_CHECKING:
     from chinwag.realtime import Realtime
@@ -119,7 +120,12 @@ class Connection:
                     log.debug("realtime %s → %s %s", self.id[:8], frame.header, frame.payload)
                 if frame.method == "init":
                     waiting_init.cancel()
-                await self._on_frame(frame)
+                try:
+                    await self._on_frame(frame)
+                except Exception as exc:  # a database fault during init/update: the client retries
+                    report_background_failure(log, "realtime " + frame.method, exc)
+                    failed = {"code": 503, "status": "SERVICE_UNAVAILABLE", "description": "try again"}
+                    self.reply(frame.id, failed)
         finally:
             waiting_init.cancel()
             self._closed = True
