@@ -338,3 +338,29 @@ def test_0012_media_rows_and_the_messages_media_list(database: str) -> None:
     assert [r[0] for r in db.all("SELECT sid FROM messages")] == ["IM2"]
     migrate.upgrade(database)
     assert db.all("SELECT sid FROM media") == []
+
+
+def test_0015_realtime_connections(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0013")
+    migrate.upgrade(database)
+    assert [r[0] for r in db.all("SELECT sid FROM conversations ORDER BY sid")] == ["CH1", "CH2", "CH3"]
+    row = (
+        "INSERT INTO realtime_connections (account_sid, chat_service_sid, user_sid, process, host, pid, lease_until)"
+        " VALUES ('AC1', 'IS1', ?, 'h:1:ab', 'h', 1, ?)"
+    )
+    db.all(row, "US1", 1e9)
+    db.all(row, "US1", 2e9)
+    assert db.all("SELECT user_sid, lease_until FROM realtime_connections ORDER BY id") == [
+        ("US1", 1e9),
+        ("US1", 2e9),
+    ]
+    assert {"realtime_connections_by_user", "realtime_connections_by_process"} <= _indexes(db, "realtime_connections")
+    migrate.downgrade(database, "0013")
+    if db.postgres:
+        tables = {r[0] for r in db.all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    else:
+        tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "realtime_connections" not in tables and "realtime_events" in tables
