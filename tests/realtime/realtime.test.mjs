@@ -183,6 +183,40 @@ describe("client-made conversations", () => {
   });
 });
 
+describe("more client actions", () => {
+  test("counts, notification level, participant and message attributes, unique names", async () => {
+    const alice = `alice-${run}-k`;
+    const bob = `bob-${run}-k`;
+    const conv = await v1.conversations.create({ friendlyName: "counts", uniqueName: `uniq-${run}` });
+    for (const identity of [alice, bob]) await v1.conversations(conv.sid).participants.create({ identity });
+    await v1.conversations(conv.sid).messages.create({ author: bob, body: "one" });
+    const client = await connect(alice);
+    const c = await joined(client, conv.sid);
+    assert.equal(await c.getParticipantsCount(), 2);
+    assert.equal(await c.getMessagesCount(), 1);
+    assert.equal((await client.getConversationByUniqueName(`uniq-${run}`)).sid, conv.sid);
+
+    await c.setUserNotificationLevel("muted");
+    assert.equal((await v1.users(alice).userConversations(conv.sid).fetch()).notificationLevel, "muted");
+
+    const me = await c.getParticipantByIdentity(alice);
+    await me.updateAttributes({ seat: 7 });
+    const stored = await v1.conversations(conv.sid).participants(me.sid).fetch();
+    assert.deepEqual(JSON.parse(stored.attributes), { seat: 7 });
+
+    const added = next(c, "messageAdded", (m) => m.body === "tagged");
+    await c.sendMessage("tagged");
+    const message = await added;
+    const updated = next(c, "messageUpdated", ({ message: m, updateReasons }) => m.sid === message.sid && updateReasons.includes("attributes"));
+    await message.updateAttributes({ pinned: true });
+    await updated;
+    assert.deepEqual(JSON.parse((await v1.conversations(conv.sid).messages(message.sid).fetch()).attributes), { pinned: true });
+
+    const [bobsMessage] = (await c.getMessages()).items.filter((m) => m.author === bob);
+    await assert.rejects(bobsMessage.updateBody("not mine"), (e) => e.status === 403 || e.code === 50107 || /403/.test(String(e)));
+  });
+});
+
 describe("media", () => {
   test("a client sends a file; another client reads it", async () => {
     const alice = `alice-${run}-f`;
