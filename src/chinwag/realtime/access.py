@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from chinwag.domain.access_tokens import ChatGrant
 from chinwag.storage.db import Tx
+from chinwag.storage.repos import conversations as conversation_repo
 from chinwag.storage.repos import participants as participant_repo
+from chinwag.storage.repos import users as user_repo
 
 CONVERSATION_KINDS = {"doc": "document", "msgs": "list", "roster": "map"}
 USER_KINDS = {"info": "map", "convs": "map"}
@@ -29,15 +31,10 @@ def parse(object_sid: str) -> tuple[str, str] | None:
 
 
 async def member_or_creator(tx: Tx, grant: ChatGrant, conversation_sid: str) -> bool:
-    row = await tx.one(
-        "SELECT created_by FROM conversations WHERE sid = ? AND account_sid = ? AND chat_service_sid = ?",
-        conversation_sid,
-        grant.account_sid,
-        grant.service_sid,
-    )
-    if row is None:
+    conv = await conversation_repo.find(tx, grant.service_sid, conversation_sid)
+    if conv is None or conv.sid != conversation_sid or conv.account_sid != grant.account_sid:
         return False
-    if row[0] == grant.identity != "system":  # REST-made conversations say "system": never an owner
+    if conv.created_by == grant.identity != "system":  # REST-made conversations say "system": never an owner
         return True
     return await participant_repo.sid_by_identity(tx, conversation_sid, grant.identity) is not None
 
@@ -51,10 +48,5 @@ async def can_see(tx: Tx, grant: ChatGrant, user_sid: str, object_sid: str) -> b
         return await member_or_creator(tx, grant, owner)
     if suffix == "convs":
         return owner == user_sid
-    row = await tx.one(
-        "SELECT 1 FROM users WHERE sid = ? AND account_sid = ? AND chat_service_sid = ?",
-        owner,
-        grant.account_sid,
-        grant.service_sid,
-    )
-    return row is not None
+    user = await user_repo.find(tx, grant.service_sid, owner)
+    return user is not None and user.sid == owner and user.account_sid == grant.account_sid

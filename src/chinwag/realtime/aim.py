@@ -18,6 +18,7 @@ from chinwag.domain.user_conversations import UserConversation
 from chinwag.media import wire
 from chinwag.realtime import aim_own, aim_writes
 from chinwag.realtime.upstream import Answer, Call
+from chinwag.storage.repos import realtime_commands
 from chinwag.storage.repos import services as service_repo
 
 AIM = "https://aim.chinwag/Client/v2"  # a label: the client sends these through the socket
@@ -184,13 +185,7 @@ async def conversation(call: Call, ref: str) -> Answer:
     assert grant is not None
     async with conn.rt.db.read() as tx:
         conv = await conversations.fetch(tx, scope_of(call), ref, "/Conversations/" + ref)
-        row = await tx.one(
-            "SELECT (SELECT COUNT(*) FROM participants WHERE conversation_sid = ?),"
-            " (SELECT COUNT(*) FROM messages WHERE conversation_sid = ?)",
-            conv.sid,
-            conv.sid,
-        )
-    counts = (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        counts = await realtime_commands.conversation_counts(tx, conv.sid)
     return Answer(200, conversation_wire(conv, counts))
 
 

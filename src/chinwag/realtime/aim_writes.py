@@ -25,6 +25,7 @@ from chinwag.events import Origin, payloads
 from chinwag.realtime.upstream import Answer, Call
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import participants as participant_repo
+from chinwag.storage.repos import realtime_commands
 
 Params = list[tuple[str, str]]
 
@@ -163,7 +164,7 @@ async def conversation_create(call: Call) -> Answer:
     async with call.conn.rt.db.write() as tx:
         conv = await conversations.create(tx, call.conn.rt.deps, scope, data)
         # The client's user made it (REST says "system"): its client opens the document before joining.
-        await tx.run("UPDATE conversations SET created_by = ? WHERE sid = ?", identity, conv.sid)
+        await realtime_commands.set_created_by(tx, conv.sid, identity)
         conv = replace(conv, created_by=identity)
         await _post(call, tx, "onConversationAdded", payloads.conversation(conv), conv)
     return Answer(201, conversation_wire(conv))

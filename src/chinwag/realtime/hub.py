@@ -22,6 +22,7 @@ from chinwag.realtime import log as event_log
 from chinwag.realtime.log import SyncEvent, Tail
 from chinwag.storage.db import Database, PostgresDatabase
 from chinwag.storage.faults import report_background_failure
+from chinwag.storage.repos import realtime_commands
 
 if TYPE_CHECKING:
     from chinwag.realtime.session import Connection
@@ -154,7 +155,7 @@ class Hub:
         note = {"a": account_sid, "c": conversation_sid, "i": identity, "t": timeout}
         if isinstance(self._db, PostgresDatabase):  # every process, this one included, hears it
             async with self._db.read() as tx:
-                await tx.one("SELECT pg_notify(?, ?)", TYPING_CHANNEL, orjson.dumps(note).decode())
+                await realtime_commands.notify(tx, TYPING_CHANNEL, orjson.dumps(note).decode())
         else:
             self._typing_local(note)
 

@@ -30,10 +30,9 @@ from chinwag.domain import sync_events, sync_shapes
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import User
 from chinwag.storage.db import Database, Tx
-from chinwag.storage.dialect import for_update
 from chinwag.storage.faults import report_background_failure
+from chinwag.storage.repos import realtime_connections as connection_repo
 from chinwag.storage.repos import services as service_repo
-from chinwag.storage.repos import sync_projection
 
 if TYPE_CHECKING:
     from chinwag.realtime.hub import Hub
@@ -62,10 +61,9 @@ def _alive(pid: int) -> bool:
 async def is_online(tx: Tx, user: User) -> bool | None:
     """REST's `is_online`: None where the service has reachability off, else what the user's
     `.info` map says (the same item the clients read)."""
-    cfg = await service_repo.config(tx, user.chat_service_sid)
-    if cfg is None or not cfg.reachability_enabled:
+    enabled, stored = await connection_repo.reachability(tx, user.chat_service_sid, sync_shapes.info_id(user.sid))
+    if not enabled:
         return None
-    stored = await sync_projection.latest_item(tx, sync_shapes.info_id(user.sid), "reachability")
     return stored is not None and bool(orjson.loads(stored).get("online"))
 
 
@@ -90,25 +88,15 @@ class Presence:
             self._task = None
         with contextlib.suppress(Exception):  # this process's sockets are closed: nobody left here
             async with self._db.write() as tx:
-                users = await tx.all(
-                    "SELECT DISTINCT account_sid, chat_service_sid, user_sid FROM realtime_connections"
-                    " WHERE process = ?",
-                    self.process,
-                )
-                await tx.run("DELETE FROM realtime_connections WHERE process = ?", self.process)
-                for row in users:
-                    await self._settle(tx, row[0], row[1], row[2])
+                for account_sid, service_sid, user_sid in await connection_repo.release_process(tx, self.process):
+                    await self._settle(tx, account_sid, service_sid, user_sid)
 
     async def _renew(self) -> None:
         while True:
             await asyncio.sleep(RENEW)
             try:
                 async with self._db.write() as tx:
-                    await tx.run(
-                        "UPDATE realtime_connections SET lease_until = ? WHERE process = ?",
-                        self._deps.clock.now() + LEASE,
-                        self.process,
-                    )
+                    await connection_repo.renew(tx, self.process, self._deps.clock.now() + LEASE)
                 await self.sweep()
             except Exception as exc:
                 report_background_failure(log, "realtime presence", exc)
@@ -117,40 +105,23 @@ class Presence:
         """Remove rows of processes that died without closing them; settle their users."""
         now = self._deps.clock.now()
         async with self._db.read() as tx:
-            rows = await tx.all(
-                "SELECT id, account_sid, chat_service_sid, user_sid, host, pid, lease_until, process"
-                " FROM realtime_connections WHERE process <> ?",
-                self.process,
-            )
+            rows = await connection_repo.of_others(tx, self.process)
         # On this host a row whose process is gone is dead at once (a restart after a crash);
         # elsewhere, once its lease ran out.
-        dead = [r for r in rows if r[6] < now or (r[4] == self._host and not _alive(int(r[5])))]
+        dead = [r for r in rows if r.lease_until < now or (r.host == self._host and not _alive(r.pid))]
         if not dead:
             return
         async with self._db.write() as tx:
-            for row in dead:
-                await tx.run("DELETE FROM realtime_connections WHERE id = ?", row[0])
-            for account_sid, service_sid, user_sid in {(r[1], r[2], r[3]) for r in dead}:
+            await connection_repo.delete(tx, [r.id for r in dead])
+            for account_sid, service_sid, user_sid in {(r.account_sid, r.service_sid, r.user_sid) for r in dead}:
                 await self._settle(tx, account_sid, service_sid, user_sid)
         log.info("realtime: removed %d socket(s) of processes that are gone", len(dead))
 
-    async def _lock_user(self, tx: Tx, user_sid: str) -> bool:
-        row = await tx.one("SELECT sid FROM users WHERE sid = ?" + for_update(tx.engine), user_sid)
-        return row is not None
-
-    async def _live(self, tx: Tx, user_sid: str) -> int:
-        row = await tx.one(
-            "SELECT COUNT(*) FROM realtime_connections WHERE user_sid = ? AND lease_until >= ?",
-            user_sid,
-            self._deps.clock.now(),
-        )
-        return int(row[0]) if row is not None else 0
-
     async def _settle(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str) -> None:
         """After rows of the user went: offline if none is left (the user's row locked)."""
-        if not await self._lock_user(tx, user_sid):
+        if not await connection_repo.lock_user(tx, user_sid):
             return
-        if await self._live(tx, user_sid) == 0:
+        if await connection_repo.live(tx, user_sid, self._deps.clock.now()) == 0:
             await self._say(tx, account_sid, service_sid, user_sid, online=False)
 
     async def _say(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str, *, online: bool) -> None:
@@ -162,22 +133,21 @@ class Presence:
     async def opened(self, conn: Connection) -> None:
         grant = conn.grant
         assert grant is not None
+        now = self._deps.clock.now()
         async with self._db.write() as tx:
-            if not await self._lock_user(tx, conn.user_sid):
+            if not await connection_repo.lock_user(tx, conn.user_sid):
                 return
-            first = await self._live(tx, conn.user_sid) == 0
-            row = await tx.one(
-                "INSERT INTO realtime_connections (account_sid, chat_service_sid, user_sid, process, host, pid,"
-                " lease_until) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            first = await connection_repo.live(tx, conn.user_sid, now) == 0
+            conn.presence_row = await connection_repo.insert(
+                tx,
                 grant.account_sid,
                 grant.service_sid,
                 conn.user_sid,
                 self.process,
                 self._host,
                 os.getpid(),
-                self._deps.clock.now() + LEASE,
+                now + LEASE,
             )
-            conn.presence_row = int(row[0]) if row is not None else 0
             if first:
                 await self._say(tx, grant.account_sid, grant.service_sid, conn.user_sid, online=True)
 
@@ -186,5 +156,5 @@ class Presence:
         if grant is None or not conn.presence_row:
             return
         async with self._db.write() as tx:
-            await tx.run("DELETE FROM realtime_connections WHERE id = ?", conn.presence_row)
+            await connection_repo.delete(tx, [conn.presence_row])
             await self._settle(tx, grant.account_sid, grant.service_sid, conn.user_sid)
