@@ -33,6 +33,7 @@ ABOUT_TO_EXPIRE = 60.0  # seconds before `exp` the client is told (#123)
 INIT_TIMEOUT = 30.0  # a socket that never sends `init` is closed (#121)
 REFUSED_LINGER = 2.0  # after a refused init, the client closes; the server does if it does not
 OK = {"code": 200, "status": "OK"}
+MAX_QUEUED = 10_000  # frames waiting for a socket before it is given up (docs/decisions.md #121)
 
 
 class Connection:
@@ -58,10 +59,15 @@ class Connection:
     # -- sending ---------------------------------------------------------------------------
 
     def push(self, header: dict[str, Any], payload: Any = None) -> None:
-        if not self._closed:
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("realtime %s ← %s %s", self.id[:8], header, payload)
-            self._out.put_nowait(framing.encode(header, payload))
+        if self._closed:
+            return
+        if self._out.qsize() >= MAX_QUEUED:  # a client that stopped reading: it reconnects and replays
+            log.warning("realtime socket %s: %d frames unsent, closing it", self.id[:8], MAX_QUEUED)
+            self.close(503, "SERVICE_UNAVAILABLE")
+            return
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("realtime %s ← %s %s", self.id[:8], header, payload)
+        self._out.put_nowait(framing.encode(header, payload))
 
     def notify(self, message_type: str, payload: Any) -> None:
         self.push({"method": "notification", "id": "TM" + uuid.uuid4().hex, "message_type": message_type}, payload)
@@ -73,7 +79,8 @@ class Connection:
         """Server `close`, then drop the socket (else the client stalls 3 s first)."""
         if self._closed:
             return
-        self.push({"method": "close", "id": "TM" + uuid.uuid4().hex, "status": {"code": code, "status": status}})
+        frame = {"method": "close", "id": "TM" + uuid.uuid4().hex, "status": {"code": code, "status": status}}
+        self._out.put_nowait(framing.encode(frame))
         self._closed = True
         self._out.put_nowait(None)
 
