@@ -11,6 +11,7 @@ from twilio.rest.conversations.v1 import V1
 from chinwag.domain import sync_events
 from chinwag.realtime.sync_reads import BadQuery, Forbidden, NotFound
 from chinwag.storage.db import Database
+from chinwag.storage.repos import sync_projection as reads
 from tests.conftest import Account, Running
 from tests.support.realtime_log import Grant, events, on_database, read_items, read_object
 
@@ -150,7 +151,9 @@ def test_reachability_where_the_service_enables_it(twilio: V1, running: Running,
 
     async def online(db: Database) -> None:  # what the socket does when alice's first connection opens
         async with db.write() as tx:
-            await sync_events.reachability(tx, grant.account_sid, alice.sid, True, False, "2026-01-01T00:00:00Z")
+            user = await reads.user_by_sid(tx, grant.account_sid, grant.service_sid, alice.sid)
+            assert user is not None
+            await sync_events.reachability(tx, user, True, False, "2026-01-01T00:00:00Z")
 
     on_database(url, online)
     shown = read_items(url, grant, f"{alice.sid}.info", Key="reachability")["items"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from chinwag.core.errors import TwilioError, invalid
 from chinwag.core.json_text import is_json
-from chinwag.domain import conversations, participants
+from chinwag.domain import conversations, participants, sync_events
 from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import Conversation, Scope
@@ -87,6 +87,7 @@ async def create(
     if len(participant_values) > MAX_PARTICIPANTS:
         raise invalid(f"Too many participants: at most {MAX_PARTICIPANTS} can be added in one request")
     inputs = [parse_participant(n, raw) for n, raw in enumerate(participant_values, 1)]
+    await sync_events.hold_identities(tx, scope.service_sid, [i.identity for i in inputs if i.identity])
     conv = await conversations.create(tx, deps, scope, data)
     # The conversation is this transaction's own row: no other request can see it, let alone lock it.
     for n, one in enumerate(inputs, 1):

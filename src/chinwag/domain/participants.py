@@ -100,6 +100,8 @@ async def add(tx: Tx, deps: Deps, scope: Scope, conv: Conversation, data: Partic
     updated = validation.iso_date(data.date_updated, "DateUpdated") if data.date_updated else created
     horizon = read_state.parse_horizon(data.last_read_message_index) if data.last_read_message_index else None
     role_sid = await _role_for(tx, scope, data.role_sid)
+    if identity is not None:  # the user's realtime lock before its row (docs/decisions.md #139)
+        await sync_events.hold_identities(tx, scope.service_sid, [identity])
     user = await _user_for(tx, deps, scope, identity) if identity is not None else None
     participant = Participant(
         seq=0,

@@ -4,8 +4,10 @@ Called by the domain functions that make the change (so REST, ConversationWithPa
 simulated SMS, timers and the realtime socket's commands all write the same events), inside the
 change's own transaction, always. Each call is ONE multi-row INSERT (storage/repos/realtime_events.py),
 placed after the statement that locked the changed rows: the conversation's row for `CH…` objects,
-the users' rows for `US…` objects (`lock_users`, PostgreSQL only), which keeps one object's ids in
-commit order (realtime/log.py). Shapes: domain/sync_shapes.py.
+each user's advisory lock for `US…` objects (`hold_users`, PostgreSQL only), which keeps one
+object's ids in commit order (realtime/log.py, docs/decisions.md #139). Lock order everywhere:
+conversation rows, then participant rows, then user locks, then users' rows (a user update or
+delete takes the user's lock before its UPDATE/DELETE). Shapes: domain/sync_shapes.py.
 """
 
 from __future__ import annotations
@@ -70,14 +72,14 @@ async def conversation_updated(tx: Tx, conv: Conversation, now: str) -> None:
 async def conversation_removing(tx: Tx, conv: Conversation, now: str) -> None:
     """BEFORE the delete (the participants go with it): the three objects are removed, and the
     conversation leaves each member's my-conversations map."""
-    members = await reads.member_user_sids(tx, conv.sid)
-    await reads.lock_users(tx, members)
+    members = await reads.members(tx, conv.sid)
+    await reads.hold_users(tx, [reads.user_key(conv.chat_service_sid, identity) for _, identity in members])
     a = conv.account_sid
     events = [
         NewEvent(a, shape.doc_id(conv.sid), DOCUMENT, "document_removed", None, None, None),
         NewEvent(a, shape.msgs_id(conv.sid), LIST, "list_removed", None, None, None),
         NewEvent(a, shape.roster_id(conv.sid), MAP, "map_removed", None, None, None),
-        *(_map(a, shape.convs_id(user), "map_item_removed", conv.sid, None) for user in members),
+        *(_map(a, shape.convs_id(user), "map_item_removed", conv.sid, None) for user, _ in members),
     ]
     await repo.insert(tx, events, now)
 
@@ -87,8 +89,7 @@ async def conversation_removing(tx: Tx, conv: Conversation, now: str) -> None:
 
 async def participant_added(tx: Tx, p: Participant, now: str) -> None:
     events = [_map(p.account_sid, shape.roster_id(p.conversation_sid), "map_item_added", p.sid, shape.roster_item(p))]
-    if p.user_sid is not None:
-        await reads.lock_users(tx, [p.user_sid])
+    if p.user_sid is not None:  # the user's lock: taken by participants.add before the user row
         events.append(
             _map(p.account_sid, shape.convs_id(p.user_sid), "map_item_added", p.conversation_sid, shape.convs_item(p))
         )
@@ -101,15 +102,14 @@ async def participant_updated(tx: Tx, before: Participant, p: Participant, now: 
     events = [_map(p.account_sid, shape.roster_id(p.conversation_sid), "map_item_updated", p.sid, shape.roster_item(p))]
     convs = shape.convs_item(p)
     if p.user_sid is not None and convs != shape.convs_item(before):
-        await reads.lock_users(tx, [p.user_sid])
+        await reads.hold_users(tx, [_key(p)])
         events.append(_map(p.account_sid, shape.convs_id(p.user_sid), "map_item_updated", p.conversation_sid, convs))
     await repo.insert(tx, events, now)
 
 
 async def participants_removed(tx: Tx, gone: list[Participant], now: str) -> None:
     events: list[NewEvent] = []
-    users = sorted({p.user_sid for p in gone if p.user_sid is not None})
-    await reads.lock_users(tx, users)
+    await reads.hold_users(tx, [_key(p) for p in gone if p.user_sid is not None])
     for p in gone:
         events.append(_map(p.account_sid, shape.roster_id(p.conversation_sid), "map_item_removed", p.sid, None))
         if p.user_sid is not None:
@@ -120,8 +120,13 @@ async def participants_removed(tx: Tx, gone: list[Participant], now: str) -> Non
 # --- users --------------------------------------------------------------------------------------
 
 
+async def hold_user(tx: Tx, u: User) -> None:
+    """Before a user's UPDATE or DELETE that writes events of its maps (the lock order above)."""
+    await reads.hold_users(tx, [reads.user_key(u.chat_service_sid, u.identity)])
+
+
 async def user_updated(tx: Tx, before: User, u: User, now: str) -> None:
-    """After the UPDATE (which holds the user's row lock): the user-info items that changed."""
+    """After the UPDATE (`hold_user` was taken before it): the user-info items that changed."""
     events = []
     if u.friendly_name != before.friendly_name:
         events.append(
@@ -134,13 +139,19 @@ async def user_updated(tx: Tx, before: User, u: User, now: str) -> None:
     await repo.insert(tx, events, now)
 
 
-async def user_deleting(tx: Tx, u: User, now: str) -> None:
-    """BEFORE the delete: the user's participants leave their conversations (rosters and the
-    user's own map), and the user's two maps are removed. Conversations are locked first (in id
-    order), then the user, the order every other writer takes."""
+async def user_deleting(tx: Tx, u: User) -> list[Participant]:
+    """BEFORE the delete: the participants that go with the user, their conversations locked (id
+    order), then the user's lock. Hand them to `user_deleted` after the DELETE. (A participant
+    added after this read goes with the user without a roster event: a join racing the user's
+    deletion.)"""
     gone = await reads.participants_of_user(tx, u.sid)
     await reads.lock_conversations(tx, sorted({p.conversation_sid for p in gone}))
-    await reads.lock_users(tx, [u.sid])
+    await hold_user(tx, u)
+    return gone
+
+
+async def user_deleted(tx: Tx, u: User, gone: list[Participant], now: str) -> None:
+    """AFTER the delete: the participants leave their rosters, and the user's two maps are removed."""
     events: list[NewEvent] = [
         _map(p.account_sid, shape.roster_id(p.conversation_sid), "map_item_removed", p.sid, None) for p in gone
     ]
@@ -149,8 +160,21 @@ async def user_deleting(tx: Tx, u: User, now: str) -> None:
     await repo.insert(tx, events, now)
 
 
-async def reachability(tx: Tx, account_sid: str, user_sid: str, online: bool, notifiable: bool, now: str) -> None:
+async def reachability(tx: Tx, user: User, online: bool, notifiable: bool, now: str) -> None:
     """For the realtime socket: a user's first connection opened or last one closed."""
-    await reads.lock_users(tx, [user_sid])
+    await hold_user(tx, user)
     data = {"online": online, "notifiable": notifiable}
-    await repo.insert(tx, [_map(account_sid, shape.info_id(user_sid), "map_item_updated", "reachability", data)], now)
+    event = _map(user.account_sid, shape.info_id(user.sid), "map_item_updated", "reachability", data)
+    await repo.insert(tx, [event], now)
+
+
+async def hold_identities(tx: Tx, service_sid: str, identities: list[str]) -> None:
+    """Take the user locks of several identities at once, in sorted order, before a change that
+    writes events of each (ConversationWithParticipants): one at a time, in the request's order,
+    two such changes naming the same users in another order would deadlock."""
+    await reads.hold_users(tx, [reads.user_key(service_sid, i) for i in identities])
+
+
+def _key(p: Participant) -> str:
+    assert p.identity is not None  # a chat participant (it has a user)
+    return reads.user_key(p.chat_service_sid, p.identity)

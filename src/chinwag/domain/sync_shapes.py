@@ -57,20 +57,27 @@ def split(object_sid: str) -> tuple[str, str] | None:
     return owner, kind
 
 
-def message_item(m: Message, medias: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A messages-list item. `medias`: `[{sid, category, filename, contentType, size}]`; by
-    default the message's own `media` list (domain/media.py), renamed as the client reads it."""
-    if medias is None and m.media:
-        medias = [
-            {
-                "sid": x["sid"],
-                "category": x.get("category", "media"),
-                "filename": x.get("filename"),
-                "contentType": x.get("content_type"),
-                "size": x.get("size"),
-            }
-            for x in orjson.loads(m.media)
-        ]
+def _medias(m: Message) -> list[dict[str, Any]] | None:
+    """The message's media as the client reads them, from its `media` column (JSON text of
+    `[{sid, size, content_type, filename, category}]`, the Media helper's migration); None without."""
+    stored: str | None = getattr(m, "media", None)  # the column arrives with the media branch
+    if not stored:
+        return None
+    return [
+        {
+            "sid": one["sid"],
+            "category": one.get("category", "media"),
+            "filename": one.get("filename"),
+            "contentType": one.get("content_type"),
+            "size": one.get("size"),
+        }
+        for one in orjson.loads(stored)
+    ]
+
+
+def message_item(m: Message) -> dict[str, Any]:
+    """A messages-list item (`type: media` with `medias` when the message has media)."""
+    medias = _medias(m)
     return {
         "sid": m.sid,
         "author": m.author,
@@ -80,7 +87,7 @@ def message_item(m: Message, medias: list[dict[str, Any]] | None = None) -> dict
         "dateUpdated": m.date_updated,
         "memberSid": m.participant_sid,
         "type": "media" if medias else "text",
-        "medias": medias or None,
+        "medias": medias,
         "subject": m.subject,
         "contentSid": m.content_sid,
         "lastUpdatedBy": None,  # not recorded by chinwag

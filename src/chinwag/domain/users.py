@@ -103,6 +103,8 @@ async def update(
         changes["role_sid"] = (await roles.require_role(tx, scope, role_sid, "service")).sid
     if not changes:
         return user
+    if "friendly_name" in changes or "attributes" in changes:
+        await sync_events.hold_user(tx, user)  # before the row's lock: docs/decisions.md #139
     changed = await repo.update(tx, replace(user, date_updated=deps.now(), **changes))  # type: ignore[arg-type]
     await sync_events.user_updated(tx, user, changed, changed.date_updated)
     return changed
@@ -112,8 +114,9 @@ async def delete(tx: Tx, scope: Scope, sid_or_identity: str, path: str, *, now: 
     """Deletes the user; their participants go with them (decisions.md #5), their messages stay.
     `now`: the request's time (Deps.now()), the date of its realtime events; default the server's."""
     user = await fetch(tx, scope, sid_or_identity, path)
-    await sync_events.user_deleting(tx, user, now or iso(time.time()))
+    gone = await sync_events.user_deleting(tx, user)
     await repo.delete(tx, user.sid)
+    await sync_events.user_deleted(tx, user, gone, now or iso(time.time()))
 
 
 async def page(tx: Tx, scope: Scope, req: PageRequest) -> Page[tuple[str, str]]:

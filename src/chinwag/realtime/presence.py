@@ -5,7 +5,7 @@ Each initialised socket is a `realtime_connections` row (migration 0015) tagged 
 process and a lease the process renews every RENEW seconds. A user's first live row makes them
 online, their last one going makes them offline: written, where the service has
 ReachabilityEnabled, as the `reachability` item of their `.info` map in the event log (which the
-clients' `user.isOnline` and REST's `is_online` read). Each change holds the user's row lock, so
+clients' `user.isOnline` and REST's `is_online` read). Each change holds the user's realtime lock (#139), so
 an open and a close of the same user never both miss each other.
 
 After a crash nobody closes the rows: a starting process removes rows of dead processes on its
@@ -33,6 +33,7 @@ from chinwag.storage.db import Database, Tx
 from chinwag.storage.faults import report_background_failure
 from chinwag.storage.repos import realtime_connections as connection_repo
 from chinwag.storage.repos import services as service_repo
+from chinwag.storage.repos import users as user_repo
 
 if TYPE_CHECKING:
     from chinwag.realtime.hub import Hub
@@ -117,25 +118,35 @@ class Presence:
                 await self._settle(tx, account_sid, service_sid, user_sid)
         log.info("realtime: removed %d socket(s) of processes that are gone", len(dead))
 
-    async def _settle(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str) -> None:
-        """After rows of the user went: offline if none is left (the user's row locked)."""
-        if not await connection_repo.lock_user(tx, user_sid):
-            return
-        if await connection_repo.live(tx, user_sid, self._deps.clock.now()) == 0:
-            await self._say(tx, account_sid, service_sid, user_sid, online=False)
+    @staticmethod
+    async def _held(tx: Tx, service_sid: str, user_sid: str) -> User | None:
+        """The user, with their realtime lock held until commit (the lock every writer of their
+        `.info` events takes: docs/decisions.md #139); None if the user is gone."""
+        user = await user_repo.find(tx, service_sid, user_sid)
+        if user is None:
+            return None
+        await sync_events.hold_user(tx, user)
+        return user
 
-    async def _say(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str, *, online: bool) -> None:
-        cfg = await service_repo.config(tx, service_sid)
+    async def _settle(self, tx: Tx, account_sid: str, service_sid: str, user_sid: str) -> None:
+        """After rows of the user went: offline if none is left (the user's lock held)."""
+        user = await self._held(tx, service_sid, user_sid)
+        if user is not None and await connection_repo.live(tx, user_sid, self._deps.clock.now()) == 0:
+            await self._say(tx, user, online=False)
+
+    async def _say(self, tx: Tx, user: User, *, online: bool) -> None:
+        cfg = await service_repo.config(tx, user.chat_service_sid)
         if cfg is None or not cfg.reachability_enabled:
             return
-        await sync_events.reachability(tx, account_sid, user_sid, online, False, self._deps.now())
+        await sync_events.reachability(tx, user, online, False, self._deps.now())
 
     async def opened(self, conn: Connection) -> None:
         grant = conn.grant
         assert grant is not None
         now = self._deps.clock.now()
         async with self._db.write() as tx:
-            if not await connection_repo.lock_user(tx, conn.user_sid):
+            user = await self._held(tx, grant.service_sid, conn.user_sid)
+            if user is None:
                 return
             first = await connection_repo.live(tx, conn.user_sid, now) == 0
             conn.presence_row = await connection_repo.insert(
@@ -149,7 +160,7 @@ class Presence:
                 now + LEASE,
             )
             if first:
-                await self._say(tx, grant.account_sid, grant.service_sid, conn.user_sid, online=True)
+                await self._say(tx, user, online=True)
 
     async def closed(self, conn: Connection) -> None:
         grant = conn.grant

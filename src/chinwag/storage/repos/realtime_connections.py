@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chinwag.storage.db import Tx
-from chinwag.storage.dialect import for_update
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +65,6 @@ async def release_process(tx: Tx, process: str) -> list[tuple[str, str, str]]:
     )
     await tx.run("DELETE FROM realtime_connections WHERE process = ?", process)
     return [(r[0], r[1], r[2]) for r in rows]
-
-
-async def lock_user(tx: Tx, user_sid: str) -> bool:
-    """The user's row lock (every reachability change of a user holds it); False if no such user."""
-    row = await tx.one("SELECT sid FROM users WHERE sid = ?" + for_update(tx.engine), user_sid)
-    return row is not None
 
 
 async def live(tx: Tx, user_sid: str, now: float) -> int:

@@ -19,28 +19,48 @@ async def newest_message(tx: Tx, conversation_sid: str) -> tuple[int, str] | Non
     return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
 
-async def lock_users(tx: Tx, user_sids: list[str]) -> None:
-    """PostgreSQL: hold these users' row locks (id order, as every caller takes them) until commit,
-    before writing events of their `.convs`/`.info` maps. SQLite: its single writer already does."""
-    if tx.engine != "postgresql" or not user_sids:
+# The first key of the two-key advisory locks below: a namespace of chinwag's own (the migrations'
+# lock is a one-key lock, which never meets a two-key one).
+USER_LOCK_CLASS = 7301
+
+
+def user_key(service_sid: str, identity: str) -> str:
+    """A user's lock key: known before the user row exists (a join creates it), never reused."""
+    return f"{service_sid}/{identity}"
+
+
+async def hold_users(tx: Tx, keys: list[str]) -> None:
+    """PostgreSQL: hold each user's realtime lock until commit, before writing events of their
+    `.convs`/`.info` maps (docs/decisions.md #139); SQLite's single writer already orders them.
+
+    A transaction-level advisory lock, not the users row: a participant insert holds KEY SHARE on
+    its user's row (the foreign key), so two joins of one user that each then locked the row
+    deadlocked, and so did a join racing the user's deletion (tests/test_concurrency.py). Keys are
+    taken in sorted order, in one statement (`unnest` yields the array in order)."""
+    if tx.engine != "postgresql" or not keys:
         return
-    marks = ", ".join("?" for _ in user_sids)
-    await tx.values(f"SELECT id FROM users WHERE sid IN ({marks}) ORDER BY id FOR UPDATE", *user_sids)
+    await tx.values(
+        "SELECT pg_advisory_xact_lock(?, hashtext(k)) FROM unnest(?::text[]) AS k",
+        USER_LOCK_CLASS,
+        sorted(set(keys)),
+    )
 
 
 async def lock_conversations(tx: Tx, conversation_sids: list[str]) -> None:
     if tx.engine != "postgresql" or not conversation_sids:
         return
     marks = ", ".join("?" for _ in conversation_sids)
-    await tx.values(f"SELECT id FROM conversations WHERE sid IN ({marks}) ORDER BY id FOR UPDATE", *conversation_sids)
+    sql = f"SELECT id FROM conversations WHERE sid IN ({marks}) ORDER BY id FOR NO KEY UPDATE"
+    await tx.values(sql, *conversation_sids)
 
 
-async def member_user_sids(tx: Tx, conversation_sid: str) -> list[str]:
+async def members(tx: Tx, conversation_sid: str) -> list[tuple[str, str]]:
+    """(user SID, identity) of the conversation's chat participants."""
     rows = await tx.values(
-        "SELECT user_sid FROM participants WHERE conversation_sid = ? AND user_sid IS NOT NULL ORDER BY id",
+        "SELECT user_sid, identity FROM participants WHERE conversation_sid = ? AND user_sid IS NOT NULL ORDER BY id",
         conversation_sid,
     )
-    return [str(r[0]) for r in rows]
+    return [(str(r[0]), str(r[1])) for r in rows]
 
 
 async def participants_of_user(tx: Tx, user_sid: str) -> list[Participant]:
