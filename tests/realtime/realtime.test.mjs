@@ -94,6 +94,19 @@ describe("tokens", () => {
   });
 });
 
+describe("token of another user", () => {
+  test("updateToken with another identity's token is refused", async () => {
+    const identity = `swap-${run}`;
+    const client = await connect(identity);
+    await client.getSubscribedConversations(); // its start-up reads done: a refusal ends the socket
+    const refused = next(client, "connectionError", () => true, 10000);
+    await client.updateToken(await token(`someone-else-${run}`)).catch(() => {});
+    const error = await refused;
+    assert.equal(error.httpStatusCode, 401);
+    assert.equal(error.errorCode, 20107);
+  });
+});
+
 describe("messages", () => {
   test("sendMessage stores the message; every member's client gets messageAdded", async () => {
     const alice = `alice-${run}-m`;

@@ -228,7 +228,8 @@ class Connection:
 
     async def _update(self, frame: Frame) -> None:
         grant = await self._verify(frame)
-        if grant is None:
+        if grant is None:  # terminal for the client, as a refused init is
+            asyncio.get_running_loop().call_later(REFUSED_LINGER, self.close, 401, "UNAUTHORIZED")
             return
         current = self.grant
         if current is not None and (grant.account_sid, grant.service_sid, grant.identity) != (
@@ -241,6 +242,7 @@ class Connection:
                 frame.id,
                 {"code": 401, "status": "UNAUTHORIZED", "errorCode": 20107, "description": "token of another user"},
             )
+            asyncio.get_running_loop().call_later(REFUSED_LINGER, self.close, 401, "UNAUTHORIZED")
             return
         self.grant = grant
         self._schedule_expiry(grant)
