@@ -6,6 +6,8 @@ older revision with rows in it, then upgraded (and downgraded), and the data che
 
 from __future__ import annotations
 
+import importlib
+
 import orjson
 import pytest
 
@@ -364,3 +366,51 @@ def test_0015_realtime_connections(database: str) -> None:
     else:
         tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "realtime_connections" not in tables and "realtime_events" in tables
+
+
+# Where 0013 is chained (assigned after 0011; it follows whatever the lead chains it after).
+BEFORE_0013: str = importlib.import_module("chinwag.storage.migrations.versions.0013_realtime_events").down_revision
+_EVENT = (
+    "INSERT INTO realtime_events (account_sid, object_sid, object_type, event_type, item_key, item_index, data,"
+    " date_created) VALUES ('AC1', ?, 'list', 'list_item_added', NULL, ?, '{}', 'd') RETURNING id"
+)
+
+
+def test_0013_the_realtime_log(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, BEFORE_0013)
+    db.all(
+        "INSERT INTO messages (sid, account_sid, chat_service_sid, conversation_sid, msg_index, author,"
+        " attributes, date_created, date_updated) VALUES ('IM1', 'AC1', 'IS1', 'CH1', 0, 'a', '{}', 'd', 'd')"
+    )
+    migrate.upgrade(database)
+
+    assert db.all("SELECT COUNT(*) FROM realtime_events") == [(0,)]  # nothing back-filled: ids start above 0
+    assert "realtime_events_by_object" in _indexes(db, "realtime_events")
+    first = db.all(_EVENT, "CH1.msgs", 0)[0][0]
+    second = db.all(_EVENT, "CH1.msgs", 1)[0][0]
+    assert 0 < first < second
+    # An id is never handed out again, not even after the newest row is deleted (Reset does that).
+    db.all("DELETE FROM realtime_events WHERE id = ?", second)
+    assert db.all(_EVENT, "CH1.msgs", 2)[0][0] > second
+    # No foreign keys: the events of a conversation outlive it (its removal is an event too).
+    db.all("DELETE FROM conversations WHERE sid = 'CH1'")
+    assert db.all("SELECT COUNT(*) FROM realtime_events WHERE object_sid = 'CH1.msgs'") == [(2,)]
+    assert db.refused(
+        "INSERT INTO realtime_events (account_sid, object_sid, object_type, event_type, date_created)"
+        " VALUES ('AC1', NULL, 'map', 'map_removed', 'd')"
+    )
+
+    migrate.downgrade(database, BEFORE_0013)
+    assert "realtime_events" not in _tables(db)
+    assert [r[0] for r in db.all("SELECT sid FROM conversations ORDER BY sid")] == ["CH2", "CH3"]
+    migrate.upgrade(database)
+    assert db.all("SELECT COUNT(*) FROM realtime_events") == [(0,)]
+
+
+def _tables(db: Raw) -> set[str]:
+    if db.postgres:
+        return {r[0] for r in db.all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    return {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -10,6 +10,7 @@ from twilio.rest.conversations.v1 import V1
 
 from tests.conftest import Account, Running
 from tests.support.realtime_log import Grant, events, newest, read_items, read_object
+from tests.test_media import tenant, uploaded
 
 
 def _kinds(evs: list) -> list[tuple[str, str | int | None]]:  # type: ignore[type-arg]
@@ -208,3 +209,24 @@ def test_another_accounts_events_are_not_replayed(twilio: V1, running: Running, 
     conv.messages.create(author="system", body="secret")
     assert events(running.database_url, account.sid, f"{conv.sid}.msgs")
     assert events(running.database_url, "AC" + "0" * 32, f"{conv.sid}.msgs") == []
+
+
+def test_a_message_with_media_is_a_media_item(twilio: V1, running: Running, account: Account) -> None:
+    record = uploaded(running, tenant(running, account))  # an upload to the Media Content Service
+    conv = twilio.conversations.create()
+    conv.participants.create(identity="alice")
+    mark = newest(running.database_url)
+    conv.messages.create(author="alice", media_sid=record["sid"])
+    item = events(running.database_url, account.sid, f"{conv.sid}.msgs", mark)[0].data
+    assert item["type"] == "media" and item["text"] is None
+    assert item["medias"] == [
+        {
+            "sid": record["sid"],
+            "category": "media",
+            "filename": "car.png",
+            "contentType": "image/png",
+            "size": record["size"],
+        }
+    ]
+    grant = Grant(account.sid, "alice", conv.chat_service_sid)
+    assert read_items(running.database_url, grant, f"{conv.sid}.msgs")["items"][0]["data"] == item

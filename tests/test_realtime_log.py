@@ -81,7 +81,13 @@ def test_sqlite_wakes_readers_after_the_batch_commits(tmp_path: Path) -> None:
                     "list_sid": "CH1.msgs",
                     "item_index": 1,
                     "item_data": {"n": 1},
+                    "item_revision": "1",
                 },
+            }
+            removed = log.SyncEvent(9, "AC1", "US1.convs", "map", "map_item_removed", "CH1", None, None, "d")
+            assert removed.notification() == {
+                "event_type": "map_item_removed",
+                "event": {"id": 9, "date_created": "d", "map_sid": "US1.convs", "item_key": "CH1"},
             }
         finally:
             log.off_commit(woken)

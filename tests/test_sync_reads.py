@@ -9,7 +9,7 @@ import pytest
 from twilio.rest.conversations.v1 import V1
 
 from chinwag.domain import sync_events
-from chinwag.realtime.sync_reads import BadQuery, Forbidden, NotFound
+from chinwag.realtime.sync_reads import BadQuery, Forbidden, NotFound, check_access
 from chinwag.storage.db import Database
 from chinwag.storage.repos import sync_projection as reads
 from tests.conftest import Account, Running
@@ -124,6 +124,10 @@ def test_access(twilio: V1, running: Running, account: Account, room: tuple[str,
         read_items(url, mallory, f"{alice.sid}.convs")  # someone else's conversations
     assert read_items(url, mallory, f"{alice.sid}.info")["items"]  # any user's info, same service
 
+    assert on_database(url, lambda db: check_access(db, grant, f"{sid}.roster")) == "map"
+    assert on_database(url, lambda db: check_access(db, grant, f"{alice.sid}.convs")) == "map"
+    with pytest.raises(Forbidden):
+        on_database(url, lambda db: check_access(db, mallory, f"{sid}.msgs"))
     stranger = Grant("AC" + "1" * 32, "alice", grant.service_sid)
     with pytest.raises(NotFound) as gone:
         read_object(url, stranger, f"{sid}.doc")

@@ -13,8 +13,8 @@ import asyncio
 from typing import Any
 
 from chinwag.core.errors import ErrorCode, TwilioError
-from chinwag.realtime import access, sync_reads
 from chinwag.realtime import log as event_log
+from chinwag.realtime import sync_reads
 from chinwag.realtime.upstream import Answer, Call
 
 KINDS = {"Maps": "map", "Lists": "list", "Documents": "document"}
@@ -30,10 +30,7 @@ async def route(call: Call, segments: list[str]) -> Answer:
         return subscriptions(call)
     if len(segments) >= 3 and segments[0] == "v3" and segments[1] in KINDS and call.method == "GET":
         object_sid = segments[2]
-        async with conn.rt.db.read() as tx:
-            if not await access.can_see(tx, grant, conn.user_sid, object_sid):
-                raise _not_found(object_sid)
-        db = conn.rt.db
+        db = conn.rt.db  # sync_reads checks access first (docs/decisions.md #120, #137)
         try:
             if len(segments) == 3:
                 include = call.params.get("Include", "").lower() == "items"
@@ -43,11 +40,6 @@ async def route(call: Call, segments: list[str]) -> Answer:
         except sync_reads.SyncReadError as refused:
             return Answer(refused.status, refused.body())
     raise TwilioError(ErrorCode.NOT_FOUND, path="/" + "/".join(segments))
-
-
-def _not_found(object_sid: str) -> TwilioError:
-    # Sync's own code for an object that does not exist (54100); the client treats 404 as gone.
-    return TwilioError(ErrorCode.NOT_FOUND, path=object_sid)
 
 
 def subscriptions(call: Call) -> Answer:
@@ -91,10 +83,10 @@ async def _establish(call: Call, requests: list[dict[str, Any]], correlation: An
         since_id = since if isinstance(since, int) and not isinstance(since, bool) else 0
         conn.replaying[sid] = []
         try:
-            async with conn.rt.db.read() as tx:
-                allowed = await access.can_see(tx, grant, conn.user_sid, sid)
-            if not allowed:
-                conn.notify("twilio.sync.event", _failed(sid, kind, correlation))
+            try:
+                await sync_reads.check_access(conn.rt.db, grant, sid)
+            except sync_reads.SyncReadError as refused:
+                conn.notify("twilio.sync.event", _failed(sid, kind, correlation, refused))
                 continue
             hub.subscribe(conn, sid)  # live events from now on are held in conn.replaying
             newest = since_id
@@ -126,13 +118,10 @@ async def _establish(call: Call, requests: list[dict[str, Any]], correlation: An
             conn.replaying.pop(sid, None)
 
 
-def _failed(sid: str, kind: str, correlation: Any) -> dict[str, Any]:
+def _failed(sid: str, kind: str, correlation: Any, refused: sync_reads.SyncReadError) -> dict[str, Any]:
+    """The client fails the object; 404 means it is gone (a forbidden one is 403)."""
     return {
         "event_type": "subscription_failed",
         "correlation_id": correlation,
-        "event": {
-            "object_sid": sid,
-            "object_type": kind,
-            "error": {"message": "The requested resource was not found", "status": 404, "code": 54100},
-        },
+        "event": {"object_sid": sid, "object_type": kind, "error": refused.body()},
     }

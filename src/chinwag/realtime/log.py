@@ -49,17 +49,18 @@ class SyncEvent:
             event["map_sid"] = self.object_sid
             if self.item_key is not None:
                 event["item_key"] = self.item_key
-                event["item_data"] = self.data
         elif self.object_type == "list":
             event["list_sid"] = self.object_sid
             if self.item_index is not None:
                 event["item_index"] = self.item_index
-                event["item_data"] = self.data
         else:
             event["document_sid"] = self.object_sid
             if self.data is not None:
                 event["document_data"] = self.data
                 event["document_revision"] = str(self.id)
+        if self.object_type != "document" and self.data is not None:  # removals carry no data
+            event["item_data"] = self.data
+            event["item_revision"] = str(self.id)
         return {"event_type": self.event_type, "event": event}
 
 

@@ -208,6 +208,13 @@ def _item(base: str, obj: _Object, item: Item, last_event_id: int) -> dict[str, 
     return shown
 
 
+async def check_access(db: Database, grant: Grant, object_sid: str) -> str:
+    """For a subscription: the object's type (`map`, `list`, `document`) if the token may read it,
+    else the same `SyncReadError` a read would raise."""
+    async with db.read() as tx:
+        return (await _resolve(tx, grant, object_sid)).kind
+
+
 async def read_object(
     db: Database, grant: Grant, object_sid: str, *, include_items: bool = False, base: str = CDS_BASE
 ) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The realtime event log: every change to a Sync object the JS client reads, in one id order.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 `realtime_events` rows are written in the transaction of the change they describe (like the webhook
 outbox, but always, with no configuration), one row per Sync event: the object (`object_sid`,
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"  # 0011 as assigned; chained after 0012 once the media branch was merged in
 branch_labels = None
 depends_on = None
 
