@@ -382,6 +382,32 @@ def test_0014_post_message_function(database: str) -> None:
     migrate.upgrade(database)
 
 
+def test_0015_realtime_connections(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)
+    migrate.upgrade(database, "0013")
+    migrate.upgrade(database)
+    assert [r[0] for r in db.all("SELECT sid FROM conversations ORDER BY sid")] == ["CH1", "CH2", "CH3"]
+    row = (
+        "INSERT INTO realtime_connections (account_sid, chat_service_sid, user_sid, process, host, pid, lease_until)"
+        " VALUES ('AC1', 'IS1', ?, 'h:1:ab', 'h', 1, ?)"
+    )
+    db.all(row, "US1", 1e9)
+    db.all(row, "US1", 2e9)
+    assert db.all("SELECT user_sid, lease_until FROM realtime_connections ORDER BY id") == [
+        ("US1", 1e9),
+        ("US1", 2e9),
+    ]
+    assert {"realtime_connections_by_user", "realtime_connections_by_process"} <= _indexes(db, "realtime_connections")
+    migrate.downgrade(database, "0013")
+    if db.postgres:
+        tables = {r[0] for r in db.all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    else:
+        tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "realtime_connections" not in tables and "realtime_events" in tables
+
+
 # Where 0013 is chained (assigned after 0011; it follows whatever the lead chains it after).
 BEFORE_0013: str = importlib.import_module("chinwag.storage.migrations.versions.0013_realtime_events").down_revision
 _EVENT = (

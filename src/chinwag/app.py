@@ -43,9 +43,15 @@ from chinwag.http.resources import (
 )
 from chinwag.http.resources import webhooks as webhook_resources
 from chinwag.http.router import App
+from chinwag.realtime import PATH as REALTIME_PATH
+from chinwag.realtime import Realtime
 from chinwag.storage.db import open_database
 from chinwag.storage.faults import monitor
 from chinwag.timer_task import TimerTask
+
+# How often the realtime hub reads the event log when nothing woke it: what another process
+# committed on SQLite reaches this one's sockets within it (docs/decisions.md #125).
+REALTIME_POLL = 0.25
 
 
 async def health(_: Request) -> Response:
@@ -69,6 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         # Under `chinwag serve` a delivery process of its own delivers; a worker only wakes it.
         wake=wake.Poker(wake.path_for(os.getppid())).poke if settings.webhook_process else None,
     )
+    realtime = Realtime(db, deps, events, public_url=settings.public_url, poll=REALTIME_POLL)
     timer_task = TimerTask(db, deps, settings.timer_interval, events, per_account_clocks=settings.emulator)
     emulator = Emulator(db, deps, timer_task) if settings.emulator else None
     state = AppState(
@@ -88,9 +95,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         timer_task.start()
         if settings.webhook_dispatch:
             events.start()
+        await realtime.start()
         try:
             yield
         finally:
+            await realtime.stop()
             await events.stop()
             await timer_task.stop()
             if emulator is not None:
@@ -130,4 +139,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         routes += console.routes()
     app = App(routes, lifespan, access_log=settings.access_log)
     app.state.chinwag = state
+    app.realtime = realtime
+    app.realtime_path = REALTIME_PATH
     return app

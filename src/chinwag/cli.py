@@ -306,6 +306,10 @@ def serve(
             log_access=False,
             log_level=_granian_level(log_level),
             log_dictconfig=logs.granian_config(),
+            # granian waits for open connections before a worker's lifespan shutdown, and realtime
+            # sockets stay open: past this a worker is killed, its clients reconnect to the next
+            # process and replay (docs/decisions.md #131).
+            workers_kill_timeout=SHUTDOWN_GRACE,
             **limits.granian_options(),
         ).serve()
     finally:
@@ -341,6 +345,9 @@ def _check_database_url(database: str, listen_database: str | None) -> None:
             raise ValueError("--listen-database goes with a postgresql:// --database")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+SHUTDOWN_GRACE = 5  # seconds a stopping worker may take
 
 
 def _granian_level(level: str) -> Any:

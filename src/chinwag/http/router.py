@@ -25,7 +25,7 @@ import logging
 import re
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import unquote
@@ -100,6 +100,9 @@ class App:
         self._lifespan = lifespan
         # Off, the access log costs one attribute test per request (docs/decisions.md #92).
         self.access_log = access_log
+        # The websocket endpoint (chinwag/realtime's `Realtime`), set by app.py.
+        self.realtime: Callable[[Any, Any, Any], Awaitable[None]] | None = None
+        self.realtime_path = ""
         self._root = _Node()
         for order, route in enumerate(self.routes):
             self._add(order, route)
@@ -179,7 +182,16 @@ class App:
             await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._run_lifespan(receive, send)
-        # websockets: none served; the server closes them.
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The realtime socket (chinwag/realtime) at its one path; any other is refused (403)."""
+        if self.realtime is not None and scope.get("path") == self.realtime_path:
+            await self.realtime(scope, receive, send)
+            return
+        await receive()  # websocket.connect
+        await send({"type": "websocket.close", "code": 1008})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter() if self.access_log else 0.0

@@ -96,6 +96,8 @@ async def _conversation(tx: Tx, grant: Grant, sid: str, kind: str, object_sid: s
     conv = await conversation_repo.find(tx, grant.service_sid, sid)
     if conv is None or conv.account_sid != grant.account_sid or conv.sid != sid:
         raise NotFound(object_sid, kind)
+    if conv.created_by == grant.identity != "system":  # a client-made one, opened before its creator joins
+        return conv
     me = await _user_of(tx, grant)
     if me is None or not await reads.is_member(tx, conv.sid, me.sid):
         raise Forbidden(grant.identity)

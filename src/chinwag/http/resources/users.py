@@ -17,6 +17,7 @@ from chinwag.http import hooks
 from chinwag.http.context import Ctx, endpoint
 from chinwag.http.render import json_response, list_response, no_content
 from chinwag.http.routing import both, by_method
+from chinwag.realtime import presence
 
 
 def to_wire(user: User, prefix: str) -> dict[str, Any]:
@@ -87,7 +88,11 @@ async def read(ctx: Ctx) -> Response:
 async def fetch(ctx: Ctx) -> Response:
     async with ctx.db.read() as tx:
         user = await users.fetch_in(tx, ctx.account_sid, ctx.service_sid, ctx.param("Sid"), ctx.path)
-    return json_response(to_wire(user, ctx.prefix))
+        online = await presence.is_online(tx, user)
+    body = to_wire(user, ctx.prefix)
+    if online is not None:  # reachability on: the realtime layer knows (docs/decisions.md #128)
+        body["is_online"], body["is_notifiable"] = online, False
+    return json_response(body)
 
 
 @endpoint

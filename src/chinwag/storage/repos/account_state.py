@@ -350,7 +350,13 @@ ACCOUNT_TABLES: list[Table] = [
 # server's, an empty journal, no webhook deliveries still pending from before, no realtime events
 # describing objects that no longer exist), never part of a snapshot. The realtime log is derived
 # from the tables above change by change; an import writes no events (docs/decisions.md #138).
-EMULATOR_TABLES = ("emulator_clocks", "emulator_requests", "webhook_deliveries", "realtime_events")
+EMULATOR_TABLES = (
+    "emulator_clocks",
+    "emulator_requests",
+    "webhook_deliveries",
+    "realtime_events",
+    "realtime_connections",  # open sockets (process state): a reset forgets them, a snapshot never has them
+)
 
 
 def _normalise(kind: Kind, value: Any) -> Any:

@@ -1,7 +1,7 @@
 """PostgreSQL: a message post in one statement, the function `chinwag_post_message`.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 
 A message post to a plain conversation (active, no timers, no SMS/WhatsApp participants) is five
 statements: resolve the service, lock the conversation and take its next index, look up the

@@ -1,0 +1,177 @@
+"""The hub: one task per process that tails the event log and pushes each event to the
+connections subscribed to its object, plus the ephemeral typing fan-out.
+
+Wake-ups: the after-commit callback of this process's writes (`log.on_commit`), PostgreSQL
+`LISTEN chinwag_realtime` (every process hears every commit), and a short poll (`poll` seconds)
+that finds what other SQLite processes committed (docs/decisions.md #125).
+
+Ids are read in order by `log.Tail`, which waits a few seconds for an id a PostgreSQL
+transaction drew but has not committed yet, and hands out every event once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from chinwag.realtime import log as event_log
+from chinwag.realtime.log import SyncEvent, Tail
+from chinwag.storage.db import Database, PostgresDatabase
+from chinwag.storage.faults import report_background_failure
+from chinwag.storage.repos import realtime_commands
+
+if TYPE_CHECKING:
+    from chinwag.realtime.session import Connection
+
+log = logging.getLogger("chinwag.realtime")
+
+NOTIFY_CHANNEL = event_log.NOTIFY_CHANNEL
+TYPING_CHANNEL = "chinwag_typing"
+BATCH = 500
+
+
+class Hub:
+    def __init__(self, db: Database, *, poll: float) -> None:
+        self._db = db
+        self._poll = poll
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._listener: Any = None
+        self._by_object: dict[str, set[Connection]] = {}
+        self._by_conversation_typing: dict[str, set[Connection]] = {}
+        self._tail: Tail | None = None
+
+    async def start(self) -> None:
+        self._tail = await Tail.start(self._db)
+        event_log.on_commit(self.wake)
+        self._tasks.append(asyncio.create_task(self._run(), name="chinwag-realtime-hub"))
+        if isinstance(self._db, PostgresDatabase):
+            self._tasks.append(asyncio.create_task(self._listen(self._db), name="chinwag-realtime-listen"))
+
+    async def stop(self) -> None:
+        event_log.off_commit(self.wake)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            self._listener = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    def attach(self, conn: Connection) -> None:
+        """Nothing until the connection subscribes; kept for symmetry with `detach`."""
+
+    def detach(self, conn: Connection) -> None:
+        for object_sid in list(conn.subscribed):
+            self.unsubscribe(conn, object_sid)
+
+    def subscribe(self, conn: Connection, object_sid: str) -> None:
+        conn.subscribed.add(object_sid)
+        self._by_object.setdefault(object_sid, set()).add(conn)
+
+    def unsubscribe(self, conn: Connection, object_sid: str) -> None:
+        conn.subscribed.discard(object_sid)
+        subscribers = self._by_object.get(object_sid)
+        if subscribers is not None:
+            subscribers.discard(conn)
+            if not subscribers:
+                del self._by_object[object_sid]
+
+    def subscribers(self, object_sid: str) -> set[Connection]:
+        return self._by_object.get(object_sid, set())
+
+    # -- the tail --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception as exc:
+                report_background_failure(log, "realtime hub", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def drain(self) -> None:
+        assert self._tail is not None
+        while True:
+            events = await self._tail.read(self._db, BATCH)
+            for event in events:
+                self.deliver(event)
+            if len(events) < BATCH:
+                return
+
+    def deliver(self, event: SyncEvent) -> None:
+        for conn in list(self._by_object.get(event.object_sid, ())):
+            if conn.grant is None or conn.grant.account_sid != event.account_sid:
+                continue
+            held = conn.replaying.get(event.object_sid)
+            if held is not None:
+                held.append(event)
+            else:
+                conn.notify("twilio.sync.event", event.notification())
+            if event.event_type == "map_item_removed" and event.object_sid == f"{conn.user_sid}.convs":
+                self._left(conn, str(event.item_key))
+
+    def _left(self, conn: Connection, conversation_sid: str) -> None:
+        """The user left the conversation: its sockets stop hearing it, whatever the client does
+        (a well-behaved one unsubscribes by itself on `conversationLeft`)."""
+        for kind in ("doc", "msgs", "roster"):
+            self.unsubscribe(conn, f"{conversation_sid}.{kind}")
+
+    async def _listen(self, db: PostgresDatabase) -> None:
+        """A connection of its own holds LISTEN on both channels; reconnects if it drops."""
+        import asyncpg
+
+        while True:
+            try:
+                conn = await asyncpg.connect(db.dsn, server_settings=db.settings)
+                self._listener = conn
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                await conn.add_listener(TYPING_CHANNEL, lambda *args: self._typing_notified(args[-1]))
+                while not conn.is_closed():
+                    await asyncio.sleep(5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("realtime LISTEN connection lost (%s); polling meanwhile", exc)
+                await asyncio.sleep(2)
+
+    # -- typing (ephemeral, never in the log: docs/decisions.md #126) ------------------------
+
+    async def typing(self, account_sid: str, conversation_sid: str, identity: str, timeout: int) -> None:
+        note = {"a": account_sid, "c": conversation_sid, "i": identity, "t": timeout}
+        if isinstance(self._db, PostgresDatabase):  # every process, this one included, hears it
+            async with self._db.read() as tx:
+                await realtime_commands.notify(tx, TYPING_CHANNEL, orjson.dumps(note).decode())
+        else:
+            self._typing_local(note)
+
+    def _typing_notified(self, payload: str) -> None:
+        with contextlib.suppress(ValueError):
+            note = orjson.loads(payload)
+            if isinstance(note, dict):
+                self._typing_local(note)
+
+    def _typing_local(self, note: dict[str, Any]) -> None:
+        body = {"channel_sid": note["c"], "identity": note["i"], "typing_timeout": note["t"]}
+        # Members whose client opened the conversation (any of its three objects): the client
+        # matches the identity in the roster it loaded, and drops the notice otherwise.
+        members = set().union(*(self._by_object.get(f"{note['c']}.{kind}", ()) for kind in ("roster", "msgs", "doc")))
+        for conn in members:
+            grant = conn.grant
+            if grant is None or grant.account_sid != note["a"] or grant.identity == note["i"]:
+                continue  # the typist's own sockets are not told
+            conn.notify("twilio.ipmsg.typing_indicator", body)
