@@ -50,8 +50,9 @@ from chinwag.storage.faults import monitor
 from chinwag.timer_task import TimerTask
 
 # How often the realtime hub reads the event log when nothing woke it: what another process
-# committed on SQLite reaches this one's sockets within it (docs/decisions.md #125).
-REALTIME_POLL = 0.25
+# committed on SQLite reaches this one's sockets within it; PostgreSQL's NOTIFY wakes every
+# process, so there the poll only catches a lost notification (docs/decisions.md #125).
+REALTIME_POLL = {"sqlite": 0.25, "postgresql": 1.0}
 
 
 async def health(_: Request) -> Response:
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         # Under `chinwag serve` a delivery process of its own delivers; a worker only wakes it.
         wake=wake.Poker(wake.path_for(os.getppid())).poke if settings.webhook_process else None,
     )
-    realtime = Realtime(db, deps, events, public_url=settings.public_url, poll=REALTIME_POLL)
+    realtime = Realtime(db, deps, events, public_url=settings.public_url, poll=REALTIME_POLL[db.engine])
     timer_task = TimerTask(db, deps, settings.timer_interval, events, per_account_clocks=settings.emulator)
     emulator = Emulator(db, deps, timer_task) if settings.emulator else None
     state = AppState(
