@@ -7,6 +7,7 @@ older revision with rows in it, then upgraded (and downgraded), and the data che
 from __future__ import annotations
 
 import importlib
+import json
 
 import orjson
 import pytest
@@ -361,7 +362,7 @@ def test_0014_post_message_function(database: str) -> None:
         "INSERT INTO messages (sid, account_sid, chat_service_sid, conversation_sid, msg_index, author,"
         " attributes, date_created, date_updated) VALUES ('IM0', 'AC1', 'IS1', 'CH1', 0, 'a', '{}', 'd', 'd')"
     )
-    migrate.upgrade(database)
+    migrate.upgrade(database, "0014")  # 0016 gives the function two more arguments (its own test)
     if db.postgres:
         # The next index, the author's participant, and the unread count of the reader below it.
         assert db.all(_POST, "CH1", "IM1") == [("IM1", 1, "MB0", "AC1", "IS1")]
@@ -379,6 +380,42 @@ def test_0014_post_message_function(database: str) -> None:
         )
         assert db.all(gone) == []
     assert len(db.all("SELECT sid FROM messages")) == (2 if db.postgres else 1)
+    migrate.upgrade(database)
+
+
+_POST_WITH_EVENTS = (
+    "SELECT sid, msg_index, participant_sid FROM chinwag_post_message("
+    "'AC1', NULL, 'CH1', true, ?, 'user-0', true, 'hi', '{}', NULL, NULL, 'd1', 'd1', ?, 'e1')"
+)
+
+
+def test_0016_the_one_statement_post_writes_its_realtime_events(database: str) -> None:
+    db = Raw(database)
+    migrate.upgrade(database, "0002")
+    _seed_0002(db)  # MB0 (user-0) in CH1
+    migrate.upgrade(database, "0015")
+    db.all("INSERT INTO account_configs (account_sid, default_chat_service_sid) VALUES ('AC1', 'IS1')")
+    migrate.upgrade(database)
+    if not db.postgres:
+        return  # the function is PostgreSQL's; SQLite posts write their events in Python
+    item = '{"sid": "IM1", "author": "user-0", "text": "hi", "memberSid": null, "type": "text"}'
+    assert db.all(_POST_WITH_EVENTS, "IM1", item) == [("IM1", 0, "MB0")]
+    events = db.all(
+        "SELECT object_sid, object_type, event_type, item_index, data, date_created FROM realtime_events ORDER BY id"
+    )
+    assert [e[:4] for e in events] == [
+        ("CH1.msgs", "list", "list_item_added", 0),
+        ("CH1.doc", "document", "document_updated", None),
+    ]
+    assert {e[5] for e in events} == {"e1"}
+    listed, document = json.loads(events[0][4]), json.loads(events[1][4])
+    assert listed == {"sid": "IM1", "author": "user-0", "text": "hi", "memberSid": "MB0", "type": "text"}
+    assert document["lastMessage"] == {"index": 0, "timestamp": "d1"}
+    assert (document["messages"], document["roster"]) == ("CH1.msgs", "CH1.roster")
+    assert {"friendlyName", "uniqueName", "attributes", "createdBy", "dateCreated", "state"} <= set(document)
+    migrate.downgrade(database, "0015")  # 0014's function again, with its thirteen arguments
+    assert db.all(_POST, "CH1", "IM2") == [("IM2", 1, "MB0", "AC1", "IS1")]
+    assert len(db.all("SELECT id FROM realtime_events")) == 2
     migrate.upgrade(database)
 
 

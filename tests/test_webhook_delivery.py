@@ -285,11 +285,11 @@ def test_the_delivery_process_is_started_again_and_dies_with_its_server(tmp_path
         second = _delivery_process(server)
         assert second != first
         assert server.process is not None
+        workers = [pid for pid in _children(server) if pid != second]  # listed while still its children
         os.kill(server.process.pid, signal.SIGKILL)
-        for pid in _children(server):
-            if pid != second:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         server.process.wait()
         server.process = None
         assert _gone(second), "the delivery process outlived its server"

@@ -6,19 +6,16 @@ Arguments are checked before anything touches the database (docs/decisions.md #9
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
-import socket
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from chinwag import logs
+from chinwag import logs, serve_checks
 from chinwag.config import DEFAULT_DATABASE
 from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.limits import flood_limits
@@ -86,76 +83,10 @@ def _with_database(work: Callable[[], T], database: str | None = None) -> T:
         raise click.ClickException(f"cannot open the database: {reason}") from None
 
 
-def _account_from_env() -> tuple[str | None, str | None]:
-    """CHINWAG_ACCOUNT_SID and CHINWAG_AUTH_TOKEN come together or not at all (docs/decisions.md)."""
-    sid = os.environ.get("CHINWAG_ACCOUNT_SID") or None
-    token = os.environ.get("CHINWAG_AUTH_TOKEN") or None
-    if (sid is None) != (token is None):
-        missing = "CHINWAG_AUTH_TOKEN" if token is None else "CHINWAG_ACCOUNT_SID"
-        raise click.ClickException(
-            f"{missing} is not set: set both CHINWAG_ACCOUNT_SID and CHINWAG_AUTH_TOKEN, or neither"
-        )
-    if sid is not None and not looks_like(sid, SidPrefix.ACCOUNT):
-        raise click.ClickException(f"CHINWAG_ACCOUNT_SID must be AC and 32 hex digits, not {sid!r}")
-    if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
-        raise click.ClickException("CHINWAG_AUTH_TOKEN must be printable ASCII without spaces")
-    return sid, token
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """Granian binds with SO_REUSEPORT, so a second server on a busy port would start and silently
-    take a share of the first one's connections. Refuse instead: a plain bind fails on a port in use."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror as exc:
-        raise click.ClickException(f"cannot listen on {host}: {exc}") from None
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            reason = "it is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
-            raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
-
-
-def cpu_cores() -> int:
-    """The cores this process may run on (its affinity set, which a container's cpuset narrows),
-    else the machine's count; at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-class WorkersType(click.ParamType[int, Any]):
-    """`--workers N` (1 to 1024) or `--workers auto` (one per core: `cpu_cores()`; docs/decisions.md #158)."""
-
-    name = "N|auto"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip().lower()
-        if text == "auto":
-            return cpu_cores()
-        if text.isascii() and text.isdigit() and 1 <= int(text) <= 1024:
-            return int(text)
-        self.fail(f"{value!r} is not a number of workers (1 to 1024) or 'auto'", param, ctx)
-
-
 @click.group(epilog=ENVIRONMENT)
 @click.version_option(package_name="chinwag", prog_name="chinwag")
 def main() -> None:
     """chinwag: the Twilio Conversations REST API v1, self-hosted."""
-
-
-def _memory_database() -> tuple[str, str]:
-    """A fresh SQLite file in memory-backed /dev/shm where there is one (else the temporary
-    directory), removed when the server stops: (its URL, its directory)."""
-    shm = "/dev/shm"
-    parent = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    directory = tempfile.mkdtemp(prefix="chinwag-memory-", dir=parent)
-    return f"sqlite:///{directory}/chinwag.db", directory
 
 
 @main.command(epilog=ENVIRONMENT)
@@ -165,7 +96,7 @@ def _memory_database() -> tuple[str, str]:
     "--workers",
     default="1",
     show_default=True,
-    type=WorkersType(),
+    type=serve_checks.WorkersType(),
     help="server processes: a number, or `auto` for one per CPU core this process may run on",
 )
 @click.option(
@@ -249,7 +180,7 @@ def serve(
     logs.configure(log_level)
     if public_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", public_url):
         raise click.BadParameter(f"{public_url!r} is not an http(s) URL", param_hint="'--public-url'")
-    sid, token = _account_from_env()
+    sid, token = serve_checks.account_from_env()
     if sid_seed is not None and not emulator:
         raise click.ClickException("--sid-seed needs --emulator")
     if sid_seed is not None and workers != 1:
@@ -262,15 +193,15 @@ def serve(
         parse_networks(" ".join(webhook_allow) if webhook_allow else os.environ.get("CHINWAG_WEBHOOK_ALLOW", ""))
     except ValueError as exc:
         raise click.ClickException(f"--webhook-allow: {exc}") from None
-    _check_database_url(database, listen_database)
-    _check_port_free(host, port)
+    serve_checks.check_database_url(database, listen_database)
+    serve_checks.check_port_free(host, port)
     memory_dir = None
     delivery = None
     shown_database = database.split("?")[0]
     if shown_database in MEMORY_URLS:
         if workers != 1:  # docs/decisions.md #91
             raise click.ClickException("an in-memory database is for one worker: drop --workers or use a file")
-        database, memory_dir = _memory_database()
+        database, memory_dir = serve_checks.memory_database()
     try:
         made = _with_database(lambda: bootstrap.prepare(database, sid, token))
         if made is not None:
@@ -295,7 +226,9 @@ def serve(
         limits = flood_limits()
         if console or emulator:
             click.echo(f"web console: http://{host}:{port}/_chinwag/console/", err=True)
-        delivery = _delivery_beside_workers()
+        from chinwag.events import delivery_process
+
+        delivery = delivery_process.start_beside_workers()
         Granian(
             "chinwag.asgi:create",
             address=host,
@@ -317,34 +250,6 @@ def serve(
             delivery.stop()
         if memory_dir is not None:
             shutil.rmtree(memory_dir, ignore_errors=True)
-
-
-def _delivery_beside_workers() -> Any:
-    """Webhooks are delivered by a process of their own beside the workers (events/
-    delivery_process.py), unless CHINWAG_WEBHOOK_DISPATCH=0 says another server delivers."""
-    from chinwag.events import delivery_process
-
-    if os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() in ("0", "false", "no"):
-        return None
-    supervisor = delivery_process.Supervisor()
-    supervisor.start()
-    os.environ["CHINWAG_WEBHOOK_DISPATCH"] = delivery_process.PROCESS  # the workers only wake it
-    return supervisor
-
-
-def _check_database_url(database: str, listen_database: str | None) -> None:
-    """chinwag's own URL parameters and the LISTEN URL, checked before anything is opened."""
-    from chinwag.storage.dialect import engine_of, postgres_options
-
-    try:
-        if engine_of(database) == "postgresql":
-            postgres_options(database)
-        if listen_database and engine_of(listen_database) != "postgresql":
-            raise ValueError("--listen-database must be a postgresql:// URL")
-        if listen_database and engine_of(database) != "postgresql":
-            raise ValueError("--listen-database goes with a postgresql:// --database")
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 SHUTDOWN_GRACE = 5  # seconds a stopping worker may take

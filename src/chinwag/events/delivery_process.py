@@ -91,6 +91,17 @@ class Supervisor:
                 child.wait()
 
 
+def start_beside_workers() -> Supervisor | None:
+    """Webhooks are delivered by a process of their own beside the workers (events/
+    delivery_process.py), unless CHINWAG_WEBHOOK_DISPATCH=0 says another server delivers."""
+    if os.environ.get("CHINWAG_WEBHOOK_DISPATCH", "1").lower() in ("0", "false", "no"):
+        return None
+    supervisor = Supervisor()
+    supervisor.start()
+    os.environ["CHINWAG_WEBHOOK_DISPATCH"] = PROCESS  # the workers only wake it
+    return supervisor
+
+
 async def _serve() -> None:
     from chinwag.core.clock import OffsetClock
     from chinwag.core.sids import SidFactory
