@@ -19,13 +19,14 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from chinwag import bootstrap
 from chinwag.emulator import offline
 from chinwag.storage import migrate, statement_log
-from tests.conftest import empty_database_url, make_client, new_account
+from tests.conftest import Account, empty_database_url, make_client, new_account
 from tests.support.bindings import register
 from tests.support.scoping import judge
 from tests.support.servers import Server, free_port
@@ -46,6 +47,15 @@ CROSS_ACCOUNT = {
     "chinwag.storage.repos.outbox.prune": "outbox retention",
     # `chinwag accounts list`: account administration.
     "chinwag.storage.repos.accounts.list_all": "account administration",
+    # The realtime hub's tail of the event log: every account's new events, each then sent only to
+    # the sockets subscribed to its object (realtime/hub.py), and where the tail starts.
+    "chinwag.storage.repos.realtime_events.after": "realtime hub",
+    "chinwag.storage.repos.realtime_events.newest_id": "realtime hub",
+    # A process's own sockets (all accounts) released when it stops, and those of dead processes
+    # taken offline by a starting one (docs/decisions.md #128).
+    "chinwag.storage.repos.realtime_connections.release_process": "realtime presence",
+    "chinwag.storage.repos.realtime_connections.of_others": "realtime presence",
+    "chinwag.storage.repos.realtime_connections.renew": "realtime presence",  # this process's leases
 }
 # The outbox dispatcher's leasing (`claim_lanes`, `any_due`, `release_lane`) and the credentials
 # epoch touch only tables that belong to no account (tests/support/scoping.py MACHINERY), so they
@@ -86,10 +96,20 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[Statement]:
             server.start()
             try:
                 run_workload(server.url)
+                _realtime_clients(url, server.url, engine)
                 _outside_the_server(url, server.url, prefix)
             finally:
                 server.stop()
     return _read(prefix)
+
+
+def _realtime_clients(url: str, base_url: str, engine: str) -> None:
+    """The realtime endpoint's statements: Twilio's own JS client through its test suite
+    (tests/realtime/realtime.test.mjs, what tests/test_realtime.py runs), against this server."""
+    from tests.test_realtime import _suite
+
+    account = Account(*bootstrap.create_account(url))
+    _suite(SimpleNamespace(url=base_url, engine=engine), account, "realtime.test.mjs")  # type: ignore[arg-type]
 
 
 def _outside_the_server(url: str, base_url: str, prefix: Path) -> None:

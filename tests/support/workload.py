@@ -177,6 +177,8 @@ def _one_account(url: str, account: Account) -> None:
         # Deleting, then the whole account's state: snapshot out, reset, snapshot back in.
         svc.roles(role.sid).delete()
         v1.users("bob").delete()
+        v1.conversations(conv.sid).participants.create(identity="erin")
+        v1.users("erin").delete()  # a user with a membership: its conversation's realtime events
         v1.conversations(conv.sid).delete()
         v1.credentials(cred.sid).delete()
         v1.address_configurations(addr.sid).delete()

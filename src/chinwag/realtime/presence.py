@@ -62,7 +62,9 @@ def _alive(pid: int) -> bool:
 async def is_online(tx: Tx, user: User) -> bool | None:
     """REST's `is_online`: None where the service has reachability off, else what the user's
     `.info` map says (the same item the clients read)."""
-    enabled, stored = await connection_repo.reachability(tx, user.chat_service_sid, sync_shapes.info_id(user.sid))
+    enabled, stored = await connection_repo.reachability(
+        tx, user.account_sid, user.chat_service_sid, sync_shapes.info_id(user.sid)
+    )
     if not enabled:
         return None
     return stored is not None and bool(orjson.loads(stored).get("online"))

@@ -162,7 +162,7 @@ async def _info(tx: Tx, user: User) -> Fetch:
     cfg = await service_repo.config(tx, user.chat_service_sid)
     reachability = None
     if cfg is not None and cfg.reachability_enabled:
-        stored = await reads.latest_item(tx, shape.info_id(user.sid), "reachability")
+        stored = await reads.latest_item(tx, user.account_sid, shape.info_id(user.sid), "reachability")
         reachability = orjson.loads(stored) if stored is not None else dict(shape.OFFLINE)
     items = sorted(shape.info_items(user, reachability).items())
 
@@ -220,7 +220,7 @@ async def read_object(
 ) -> dict[str, Any]:
     """`GET /v3/{Documents,Maps,Lists}/{object_sid}` (`Include=items`: the first page of items too)."""
     async with db.read() as tx:
-        last = await log_repo.newest_of(tx, object_sid)  # before any row of the object: see above
+        last = await log_repo.newest_of(tx, grant.account_sid, object_sid)  # before any row of the object: see above
         obj = await _resolve(tx, grant, object_sid)
         body: dict[str, Any] = {
             "sid": obj.sid,
@@ -245,7 +245,7 @@ async def read_items(
 ) -> dict[str, Any]:
     """`GET {links.items}`: `{items: [...], meta: {previous_token, next_token}}`."""
     async with db.read() as tx:
-        last = await log_repo.newest_of(tx, object_sid)  # before any row of the object: see above
+        last = await log_repo.newest_of(tx, grant.account_sid, object_sid)  # before any row of the object: see above
         obj = await _resolve(tx, grant, object_sid)
         if obj.fetch is None:
             raise NotFound(object_sid, obj.kind)  # a document has no items

@@ -74,13 +74,14 @@ async def live(tx: Tx, user_sid: str, now: float) -> int:
     return int(row[0]) if row is not None else 0
 
 
-async def reachability(tx: Tx, service_sid: str, info_id: str) -> tuple[bool, str | None]:
+async def reachability(tx: Tx, account_sid: str, service_sid: str, info_id: str) -> tuple[bool, str | None]:
     """(the service's ReachabilityEnabled, the user-info map's newest `reachability` data) in one
     query: REST's user fetch pays one round trip for it."""
     row = await tx.one(
-        "SELECT c.reachability_enabled, (SELECT e.data FROM realtime_events e WHERE e.object_sid = ?"
-        " AND e.item_key = 'reachability' ORDER BY e.id DESC LIMIT 1)"
+        "SELECT c.reachability_enabled, (SELECT e.data FROM realtime_events e WHERE e.account_sid = ?"
+        " AND e.object_sid = ? AND e.item_key = 'reachability' ORDER BY e.id DESC LIMIT 1)"
         " FROM service_configs c WHERE c.chat_service_sid = ?",
+        account_sid,
         info_id,
         service_sid,
     )

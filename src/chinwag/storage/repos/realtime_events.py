@@ -96,7 +96,9 @@ async def newest_id(tx: Tx) -> int:
     return int(row[0][0] or 0)
 
 
-async def newest_of(tx: Tx, object_sid: str) -> int:
+async def newest_of(tx: Tx, account_sid: str, object_sid: str) -> int:
     """The object's newest event id, 0 without events (one index probe: `(object_sid, id)`)."""
-    row = await tx.values("SELECT MAX(id) FROM realtime_events WHERE object_sid = ?", object_sid)
+    row = await tx.values(
+        "SELECT MAX(id) FROM realtime_events WHERE object_sid = ? AND account_sid = ?", object_sid, account_sid
+    )
     return int(row[0][0] or 0)

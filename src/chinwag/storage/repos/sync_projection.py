@@ -116,11 +116,13 @@ async def convs_page(tx: Tx, user_sid: str, start: str | None, descending: bool,
     return [participant_repo.from_row(r) for r in rows]
 
 
-async def latest_item(tx: Tx, object_sid: str, item_key: str) -> str | None:
+async def latest_item(tx: Tx, account_sid: str, object_sid: str, item_key: str) -> str | None:
     """The data of the newest event of one map item (reachability lives only in the log)."""
     rows = await tx.values(
-        "SELECT data, event_type FROM realtime_events WHERE object_sid = ? AND item_key = ? ORDER BY id DESC LIMIT 1",
+        "SELECT data, event_type FROM realtime_events WHERE object_sid = ? AND account_sid = ? AND item_key = ?"
+        " ORDER BY id DESC LIMIT 1",
         object_sid,
+        account_sid,
         item_key,
     )
     if not rows or rows[0][1] == "map_item_removed":
