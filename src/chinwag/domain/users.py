@@ -115,13 +115,16 @@ async def fetch(tx: Tx, scope: Scope, sid_or_identity: str, path: str) -> User:
     return user
 
 
-async def fetch_in(tx: Tx, account_sid: str, service_sid: str | None, sid_or_identity: str, path: str) -> User:
-    """`fetch` with the URL's service resolved in the same query (the short form: the account's
-    default service). An unknown or foreign service is a 404 for the path, as `resolve_scope` says."""
-    user = await repo.find_in(tx, account_sid, service_sid, sid_or_identity)
-    if user is None:
+async def fetch_in_reachable(
+    tx: Tx, account_sid: str, service_sid: str | None, sid_or_identity: str, path: str
+) -> tuple[User, bool]:
+    """The user, with the URL's service resolved in the same query (the short form: the account's
+    default service; an unknown or foreign service is a 404 for the path, as `resolve_scope`
+    says), and whether that service has reachability on."""
+    found = await repo.find_in_reachable(tx, account_sid, service_sid, sid_or_identity)
+    if found is None:
         raise TwilioError(ErrorCode.NOT_FOUND, path=path)
-    return user
+    return found
 
 
 async def update(

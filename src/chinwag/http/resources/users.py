@@ -87,8 +87,10 @@ async def read(ctx: Ctx) -> Response:
 @endpoint
 async def fetch(ctx: Ctx) -> Response:
     async with ctx.db.read() as tx:
-        user = await users.fetch_in(tx, ctx.account_sid, ctx.service_sid, ctx.param("Sid"), ctx.path)
-        online = await presence.is_online(tx, user)
+        user, reachable = await users.fetch_in_reachable(
+            tx, ctx.account_sid, ctx.service_sid, ctx.param("Sid"), ctx.path
+        )
+        online = await presence.is_online(tx, user) if reachable else None
     body = to_wire(user, ctx.prefix)
     if online is not None:  # reachability on: the realtime layer knows (docs/decisions.md #128)
         body["is_online"], body["is_notifiable"] = online, False
