@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 
 from chinwag import logs
 from chinwag.config import load_settings
@@ -42,11 +43,17 @@ _PR_SET_PDEATHSIG = 1
 # loop blocked; at most ~40 a second keeps that to a few per cent (bench/webhooks.py), for a few
 # tens of milliseconds more latency.
 SQLITE_COALESCE = 0.1
+SHUTDOWN_GRACE = 5.0  # seconds the process may take to stop before it exits regardless
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with(parent: int) -> Callable[[], None]:
+    def arm() -> None:  # runs in the child between fork and exec
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the server died before the signal was armed
+            os._exit(0)
+
+    return arm
 
 
 class Supervisor:
@@ -65,7 +72,7 @@ class Supervisor:
     def _spawn(self) -> None:
         env = os.environ | {"CHINWAG_WEBHOOK_DISPATCH": "1"}
         cmd = [sys.executable, "-m", "chinwag.events.delivery_process"]
-        self._child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
+        self._child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with(os.getpid()))
 
     def _watch(self) -> None:
         while not self._stopping.is_set():
@@ -132,6 +139,11 @@ async def _serve() -> None:
     try:
         await stop.wait()
     finally:
+        # Told to stop (by `chinwag serve`, or by the kernel when it died): record what was sent,
+        # but never outlive it waiting for a database that went away; leases cover the rest.
+        deadline = threading.Timer(SHUTDOWN_GRACE, os._exit, (0,))
+        deadline.daemon = True  # a clean stop exits at once
+        deadline.start()
         listener.close()
         await events.stop()
         await db.close()
