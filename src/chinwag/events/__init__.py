@@ -126,4 +126,4 @@ class Events:
         """With no transaction open: call the hooks; their modifications, or TwilioError (veto)."""
         if plan is None:
             return {}
-        return await prehooks.run(self.sender, plan, params, emitter.new_sid()[2:])
+        return await prehooks.run(self.sender, plan, params, emitter.new_token())
