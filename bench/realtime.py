@@ -45,6 +45,7 @@ TOKEN = "e" * 32
 AUTH = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
 LUA = BENCH_DIR / "lua" / "replay.lua"
 SMALL = 10  # members of each of the other conversations
+DEBUG = __import__("os").environ.get("RT_DEBUG")
 
 
 def frame(header: dict[str, Any], payload: Any = None) -> bytes:
@@ -98,6 +99,8 @@ class Client:
                 if msg.type != aiohttp.WSMsgType.BINARY:
                     break
                 header, payload = parse(msg.data)
+                if DEBUG and self.identity == DEBUG:
+                    print(self.identity, header, payload, flush=True)
                 if header.get("method") != "notification" or not isinstance(payload, dict):
                     continue
                 kind, event = payload.get("event_type"), payload.get("event") or {}
@@ -141,8 +144,16 @@ async def connect_all(
     tasks = []
     for i in range(0, len(clients), 50):  # 50 at a time: the server signs them in as fast as it can
         batch = clients[i : i + 50]
-        tasks += [asyncio.create_task(c.run(session, url)) for c in batch]
-        await asyncio.wait_for(asyncio.gather(*(c.established.wait() for c in batch)), 60)
+        started = [asyncio.create_task(c.run(session, url)) for c in batch]
+        tasks += started
+        waiting = [asyncio.create_task(c.established.wait()) for c in batch]
+        await asyncio.wait(waiting, timeout=60)
+        for task in started:
+            if task.done() and task.exception() is not None:
+                raise RuntimeError(f"a client failed: {task.exception()!r}")
+        missing = [c.identity for c in batch if not c.established.is_set()]
+        if missing:
+            raise RuntimeError(f"{len(missing)} clients were not subscribed within 60 s: {missing[:5]}")
     return clients, tasks
 
 
@@ -247,8 +258,12 @@ def main() -> int:
         users = [u["sid"] for u in rest.get("/v1/Users", params={"PageSize": 1000}).json()["users"]]
 
         async def run() -> None:
+            # The same fetches and posts before any client connects: what posting itself costs.
+            alone = await rest_under_realtime(base, small, users, work, args.duration)
+            results["rest-while-posting-no-clients"] = alone
+            print(f"REST user fetch while posting 200/s, no client connected: {alone}", flush=True)
             started = time.monotonic()
-            session = aiohttp.ClientSession()
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))  # no 100-socket cap
             url = base.replace("http", "ws") + "/v3/wsconnect"
             clients, tasks = await connect_all(session, url, lists, key_sid, secret_service)
             print(f"{len(clients)} clients connected in {time.monotonic() - started:.1f} s", flush=True)
