@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import base64
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -38,14 +39,14 @@ import httpx
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import ChatGrant
 
-from bench.servers import BENCH_DIR, free_port, python_env, serving
+from bench.servers import BENCH_DIR, free_port, pinned, python_env, serving
 
 SID = "AC" + "d" * 32
 TOKEN = "e" * 32
 AUTH = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
 LUA = BENCH_DIR / "lua" / "replay.lua"
 SMALL = 10  # members of each of the other conversations
-DEBUG = __import__("os").environ.get("RT_DEBUG")
+DEBUG = os.environ.get("RT_DEBUG")
 
 
 def frame(header: dict[str, Any], payload: Any = None) -> bytes:
@@ -206,8 +207,19 @@ async def post_at(base: str, small: list[str], rate: float, seconds: float) -> i
     return done
 
 
+def cpus() -> tuple[str | None, str | None]:
+    """(the server's CPU, everyone else's): the server on the last core and wrk, the clients and
+    the poster on the others, as bench/run pins (bench/README.md "Choices"): what the server
+    can do is then measured, not how the clients' load on a small machine shares its core."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None, None
+    return str(cores[-1]), ",".join(str(c) for c in cores[:-1])
+
+
 def wrk(base: str, requests: Path, seconds: int) -> float:
-    cmd = ["wrk", "-t1", "-c32", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), base, "--", str(requests), AUTH]
+    cmd = ["taskset", "-c", cpus()[1] or "0", "wrk", "-t1", "-c32", f"-d{seconds}s", "--timeout", "10s"]
+    cmd += ["-s", str(LUA), base, "--", str(requests), AUTH]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
     raw = json.loads(line.removeprefix("BENCH_JSON "))
@@ -252,7 +264,10 @@ def main() -> int:
         env = python_env() | {"CHINWAG_ACCOUNT_SID": SID, "CHINWAG_AUTH_TOKEN": TOKEN}
         cmd = [sys.executable, "-m", "chinwag", "serve", "--port", str(port), "--workers", "1"]
         cmd += ["--database", f"sqlite:///{work / 'bench.db'}"]
-        stack.enter_context(serving(cmd, env, work / "chinwag.log", base + "/health"))
+        server_cpu, others = cpus()
+        stack.enter_context(serving(pinned(cmd, server_cpu), env, work / "chinwag.log", base + "/health"))
+        if others is not None:  # this process (clients, poster) off the server's core
+            os.sched_setaffinity(0, {int(c) for c in others.split(",")})
         rest = stack.enter_context(httpx.Client(base_url=base, auth=(SID, TOKEN), timeout=60))
         big, small, lists, key_sid, secret_service = setup(rest, args.clients, args.members)
         users = [u["sid"] for u in rest.get("/v1/Users", params={"PageSize": 1000}).json()["users"]]
