@@ -63,11 +63,13 @@ class TimerTask:
             return await self._sweep_by_account()
         return await self._sweep(self._deps)
 
-    async def _sweep(self, deps: Deps, *, account_sid: str | None = None, skip_clocked: bool = False) -> int:
+    async def _sweep(
+        self, deps: Deps, *, account_sid: str | None = None, skip_clocked: bool = False, wait: bool = False
+    ) -> int:
         """One transaction of due transitions, each with its onConversationStateUpdated event
         (Source=API, Reason=TIMER), written with the move itself (docs/decisions.md #70)."""
         async with self._db.write() as tx:
-            moved = await timers.due(tx, deps, account_sid=account_sid, skip_clocked=skip_clocked)
+            moved = await timers.due(tx, deps, account_sid=account_sid, skip_clocked=skip_clocked, wait=wait)
             if self._events is not None:
                 for conv, state_from in moved:
                     await self._events.emit(
@@ -91,12 +93,13 @@ class TimerTask:
         moved += await self._sweep(self._deps, skip_clocked=True)
         return moved
 
-    async def sweep_account(self, account_sid: str, offset: float) -> int:
-        """Every due transition of one account, by its clock (the server's plus `offset`)."""
+    async def sweep_account(self, account_sid: str, offset: float, *, wait: bool = False) -> int:
+        """Every due transition of one account, by its clock (the server's plus `offset`). `wait`:
+        conversations another sweeper holds are waited for (POST Clock answers when all moved)."""
         deps = replace(self._deps, clock=ShiftedClock(self._deps.clock, offset))
         moved = 0
         while True:
-            step = await self._sweep(deps, account_sid=account_sid)
+            step = await self._sweep(deps, account_sid=account_sid, wait=wait)
             moved += step
             if step == 0:
                 return moved

@@ -123,6 +123,16 @@ def convs_item(p: Participant) -> dict[str, Any]:
     }
 
 
+def _object(attributes: str) -> Any:
+    """A conversation's attributes as the document's object. JSON that orjson cannot hold (an
+    integer past 64 bits, which the API accepts: docs/decisions.md #40) stays its text: the client
+    reads the document's attributes as an object or as a JSON string alike."""
+    try:
+        return orjson.loads(attributes)
+    except orjson.JSONDecodeError:
+        return attributes
+
+
 def document(c: Conversation, last_message: tuple[int, str] | None) -> dict[str, Any]:
     """The whole conversation document (an update event carries all of it). `last_message`:
     (index, date_created) of the newest message, None without messages."""
@@ -131,7 +141,7 @@ def document(c: Conversation, last_message: tuple[int, str] | None) -> dict[str,
         "roster": roster_id(c.sid),
         "friendlyName": c.friendly_name,
         "uniqueName": c.unique_name,
-        "attributes": orjson.loads(c.attributes),
+        "attributes": _object(c.attributes),
         "createdBy": c.created_by,
         "dateCreated": c.date_created,
         "dateUpdated": c.date_updated,

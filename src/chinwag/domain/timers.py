@@ -49,17 +49,24 @@ async def close(tx: Tx, conv: Conversation, now: str) -> Conversation:
 
 
 async def due(
-    tx: Tx, deps: Deps, limit: int = 500, *, account_sid: str | None = None, skip_clocked: bool = False
+    tx: Tx,
+    deps: Deps,
+    limit: int = 500,
+    *,
+    account_sid: str | None = None,
+    skip_clocked: bool = False,
+    wait: bool = False,
 ) -> list[tuple[Conversation, str]]:
     """Apply every transition whose deadline has passed by `deps`' clock; returns each moved
     conversation (as it is now) with the state it left, for its onConversationStateUpdated event.
     Emulator mode sweeps an account with its own clock (`account_sid`) and leaves such accounts out
-    of the server-wide sweep (`skip_clocked`; docs/decisions.md #80)."""
+    of the server-wide sweep (`skip_clocked`; docs/decisions.md #80). `wait`: rows another sweeper
+    holds are waited for, not skipped (the emulator's clock move answers once all is moved)."""
     now = deps.now()
     moved: list[tuple[Conversation, str]] = []
-    for conv in await repo.due_closed(tx, now, limit, account_sid, skip_clocked):
+    for conv in await repo.due_closed(tx, now, limit, account_sid, skip_clocked, wait):
         moved.append((await close(tx, conv, now), conv.state))
-    for conv in await repo.due_inactive(tx, now, limit, account_sid, skip_clocked):
+    for conv in await repo.due_inactive(tx, now, limit, account_sid, skip_clocked, wait):
         if conv.state != ACTIVE:
             continue
         after = await repo.update(tx, replace(conv, state=INACTIVE, date_inactive=None, date_updated=now))

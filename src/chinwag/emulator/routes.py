@@ -95,7 +95,7 @@ def control_routes(em: Emulator) -> list[Route]:
         async with em.db.write() as tx:
             offset = clock.new_offset(form, server_now, await repo.lock_clock(tx, account_sid))
             await repo.set_clock_offset(tx, account_sid, offset)
-        await em.timer_task.sweep_account(account_sid, offset)
+        await em.timer_task.sweep_account(account_sid, offset, wait=True)
         return json_response(clock.describe(server_now, offset))
 
     async def list_requests(request: Request, account_sid: str) -> Response:

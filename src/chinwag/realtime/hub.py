@@ -49,8 +49,8 @@ class Hub:
         self._tail = await Tail.start(self._db)
         event_log.on_commit(self.wake)
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-realtime-hub"))
-        if isinstance(self._db, PostgresDatabase):
-            self._tasks.append(asyncio.create_task(self._listen(self._db), name="chinwag-realtime-listen"))
+        if isinstance(self._db, PostgresDatabase) and self._db.listen is not None:  # else: the poll
+            self._tasks.append(asyncio.create_task(self._listen(*self._db.listen), name="chinwag-realtime-listen"))
 
     async def stop(self) -> None:
         event_log.off_commit(self.wake)
@@ -131,13 +131,14 @@ class Hub:
         for kind in ("doc", "msgs", "roster"):
             self.unsubscribe(conn, f"{conversation_sid}.{kind}")
 
-    async def _listen(self, db: PostgresDatabase) -> None:
-        """A connection of its own holds LISTEN on both channels; reconnects if it drops."""
+    async def _listen(self, dsn: str, settings: dict[str, str]) -> None:
+        """A connection of its own holds LISTEN on both channels; reconnects if it drops. It goes
+        to the LISTEN database (`--listen-database`), never through a transaction pooler."""
         import asyncpg
 
         while True:
             try:
-                conn = await asyncpg.connect(db.dsn, server_settings=db.settings)
+                conn = await asyncpg.connect(dsn, server_settings=settings)
                 self._listener = conn
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
                 await conn.add_listener(TYPING_CHANNEL, lambda *args: self._typing_notified(args[-1]))

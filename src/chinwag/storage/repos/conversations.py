@@ -152,7 +152,7 @@ _NOT_CLOCKED = " AND account_sid NOT IN (SELECT account_sid FROM emulator_clocks
 
 
 async def _due(
-    tx: Tx, column: str, now: str, limit: int, account_sid: str | None, skip_clocked: bool
+    tx: Tx, column: str, now: str, limit: int, account_sid: str | None, skip_clocked: bool, wait: bool = False
 ) -> list[Conversation]:
     # Claimed, not waited for: on PostgreSQL a row another sweeper (another process, another host)
     # or a writer holds is skipped (`SKIP LOCKED`), so each transition happens in exactly one
@@ -166,19 +166,22 @@ async def _due(
         args.append(account_sid)
     if skip_clocked:
         where += _NOT_CLOCKED
-    claim = " FOR UPDATE SKIP LOCKED" if tx.engine == "postgresql" else ""
+    # `wait` (the emulator's POST Clock, which promises the account is swept when it answers):
+    # wait for a row another sweeper holds instead of skipping it; under the lock PostgreSQL
+    # re-checks the deadline, so a row that sweeper moved is left out.
+    claim = (" FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED") if tx.engine == "postgresql" else ""
     sql = f"{_SELECT} WHERE {where} ORDER BY {column} LIMIT ?{claim}"
     rows = await tx.all(sql, *args, limit)
     return [from_row(r) for r in rows]
 
 
 async def due_inactive(
-    tx: Tx, now: str, limit: int, account_sid: str | None = None, skip_clocked: bool = False
+    tx: Tx, now: str, limit: int, account_sid: str | None = None, skip_clocked: bool = False, wait: bool = False
 ) -> list[Conversation]:
-    return await _due(tx, "date_inactive", now, limit, account_sid, skip_clocked)
+    return await _due(tx, "date_inactive", now, limit, account_sid, skip_clocked, wait)
 
 
 async def due_closed(
-    tx: Tx, now: str, limit: int, account_sid: str | None = None, skip_clocked: bool = False
+    tx: Tx, now: str, limit: int, account_sid: str | None = None, skip_clocked: bool = False, wait: bool = False
 ) -> list[Conversation]:
-    return await _due(tx, "date_closed", now, limit, account_sid, skip_clocked)
+    return await _due(tx, "date_closed", now, limit, account_sid, skip_clocked, wait)

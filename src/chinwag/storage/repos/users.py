@@ -37,11 +37,17 @@ _FIND_IN = {
 
 
 # The REST fetch also says whether the user's service has reachability on (realtime `is_online`),
-# in the same statement: a fetch where it is off (most) costs no second query.
-_REACHABLE = (
-    ", (SELECT c.reachability_enabled FROM service_configs c WHERE c.chat_service_sid = users.chat_service_sid)"
-)
-_FIND_IN_REACHABLE = {key: sql.replace(" FROM users", _REACHABLE + " FROM users", 1) for key, sql in _FIND_IN.items()}
+# in the same statement: a fetch where it is off (most) costs no second query. The service is
+# named as in the user's own condition (the URL's, or the account's default).
+_REACHABLE_IN = {
+    True: ", (SELECT c.reachability_enabled FROM service_configs c WHERE c.chat_service_sid ="
+    " (SELECT default_chat_service_sid FROM account_configs WHERE account_sid = ?))",
+    False: ", (SELECT c.reachability_enabled FROM service_configs c WHERE c.chat_service_sid = ?)",
+}
+_FIND_IN_REACHABLE = {
+    (by_sid, short): sql.replace(" FROM users", _REACHABLE_IN[short] + " FROM users", 1)
+    for (by_sid, short), sql in _FIND_IN.items()
+}
 
 
 async def find_in_reachable(
@@ -51,9 +57,9 @@ async def find_in_reachable(
     account's; and whether that service has ReachabilityEnabled."""
     sql = _FIND_IN_REACHABLE[looks_like(sid_or_identity, SidPrefix.USER), service_sid is None]
     if service_sid is None:
-        row = await tx.one(sql, sid_or_identity, account_sid)
+        row = await tx.one(sql, account_sid, sid_or_identity, account_sid)
     else:
-        row = await tx.one(sql, sid_or_identity, service_sid, account_sid)
+        row = await tx.one(sql, service_sid, sid_or_identity, service_sid, account_sid)
     return None if row is None else (_user(tuple(row)[:-1]), bool(row[-1]))
 
 

@@ -98,7 +98,9 @@ BEGIN
                 'roster', v_conv.sid || '.roster',
                 'friendlyName', v_conv.friendly_name,
                 'uniqueName', v_conv.unique_name,
-                'attributes', v_conv.attributes::jsonb,
+                -- As sync_shapes.document: JSON past a 64-bit integer (or a huge exponent) stays text.
+                'attributes', CASE WHEN v_conv.attributes ~ '[0-9]{19,}|[eE][+-]?[0-9]{3,}'
+                                   THEN to_jsonb(v_conv.attributes) ELSE v_conv.attributes::jsonb END,
                 'createdBy', v_conv.created_by,
                 'dateCreated', v_conv.date_created,
                 'dateUpdated', v_conv.date_updated,
