@@ -114,14 +114,18 @@ class Hub:
                 return
 
     def deliver(self, event: SyncEvent) -> None:
-        for conn in list(self._by_object.get(event.object_sid, ())):
+        subscribers = self._by_object.get(event.object_sid)
+        if not subscribers:
+            return
+        encoded = orjson.dumps(event.notification())  # once, for every socket it goes to
+        for conn in list(subscribers):
             if conn.grant is None or conn.grant.account_sid != event.account_sid:
                 continue
             held = conn.replaying.get(event.object_sid)
             if held is not None:
                 held.append(event)
             else:
-                conn.notify("twilio.sync.event", event.notification())
+                conn.notify("twilio.sync.event", encoded)
             if event.event_type == "map_item_removed" and event.object_sid == f"{conn.user_sid}.convs":
                 self._left(conn, str(event.item_key))
 
