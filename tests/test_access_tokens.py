@@ -26,7 +26,8 @@ from chinwag.domain import access_tokens
 from chinwag.domain.access_tokens import TokenRefused
 from chinwag.storage.db import open_database
 from tests.conftest import ENGINES, empty_database_url
-from tests.test_twilio_node import NODE_DIR, _npm_ci, _tool
+from tests.support.node import npm_ci, tool
+from tests.test_twilio_node import NODE_DIR
 
 
 class IpMessagingGrant(AccessTokenGrant):  # type: ignore[misc]
@@ -128,8 +129,8 @@ def py_token(t: Tenant, *, identity: str | None = "alice", service: str | None =
 
 
 def node_tokens(specs: list[dict[str, Any]]) -> list[str]:
-    node = _tool("node")
-    _npm_ci()
+    node = tool("node")
+    npm_ci(NODE_DIR)
     done = subprocess.run(
         [node, "access_tokens.mjs"],
         cwd=NODE_DIR,

@@ -8,15 +8,12 @@ lock changes. Node is required under CI (CI=true); elsewhere the test is skipped
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import signal
 import subprocess
-import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,30 +21,9 @@ import pytest
 
 from chinwag import bootstrap
 from tests.conftest import ENGINES, Account, Running, make_client, serving
-from tests.test_twilio_node import _tool
+from tests.support.node import npm_ci, tool
 
 NODE_DIR = Path(__file__).resolve().parent / "realtime"
-STAMP = NODE_DIR / "node_modules" / ".chinwag-installed"
-LOCK = Path(tempfile.gettempdir()) / f"chinwag-npm-{zlib.crc32(str(NODE_DIR).encode()):08x}.lock"
-
-
-def npm_ci() -> None:
-    """Once per lock file, one process at a time (as tests/test_twilio_node.py does)."""
-    npm = _tool("npm")
-    with LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        lock_file = NODE_DIR / "package-lock.json"
-        if STAMP.exists() and STAMP.stat().st_mtime >= lock_file.stat().st_mtime:
-            return
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-        STAMP.touch()
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -58,8 +34,8 @@ def realtime_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 
 
 def _suite(running: Running, account: Account, *files: str) -> str:
-    node = _tool("node")
-    npm_ci()
+    node = tool("node")
+    npm_ci(NODE_DIR)
     env = {
         **os.environ,
         "CHINWAG_URL": running.url,
@@ -102,7 +78,7 @@ class Held:
         }
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [_tool("node"), "hold.mjs"], cwd=NODE_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [tool("node"), "hold.mjs"], cwd=NODE_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -148,8 +124,8 @@ def _kill_hard(server: Running) -> None:
 
 def test_restart_and_crash(realtime_server: Running) -> None:
     """Events committed while the server restarts arrive once; after a crash nobody stays online."""
-    _tool("node")
-    npm_ci()
+    tool("node")
+    npm_ci(NODE_DIR)
     sid, token = bootstrap.create_account(realtime_server.database_url)
     account = Account(sid, token)
     rest = make_client(realtime_server.url, account).conversations.v1
