@@ -20,7 +20,7 @@ How data flows (docs/ARCHITECTURE.md, "Webhooks"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from chinwag.core.clock import iso
 from chinwag.domain.deps import Deps
@@ -34,7 +34,11 @@ from chinwag.events.sender import Sender
 from chinwag.events.ssrf import Guard, Network
 from chinwag.storage.db import Database, SqliteDatabase, Tx
 
-__all__ = ["API", "Events", "Origin", "Plan", "payloads"]
+__all__ = ["API", "Build", "Events", "Origin", "Params", "Plan", "payloads"]
+
+Params = list[tuple[str, str]]
+# Read in the pre-event's read transaction: (service SID, conversation SID or None, params, body).
+Build = Callable[[Tx], Awaitable[tuple[str, str | None, Params, str | None]]]
 
 
 class Events:
@@ -107,6 +111,24 @@ class Events:
         (SQLite; on PostgreSQL the transaction's NOTIFY does, in every process)."""
         if isinstance(self._db, SqliteDatabase):
             self._db.after_commit(self._wake)
+
+    async def pre_event(self, origin: Origin, event_type: str, account_sid: str, build: Build) -> dict[str, str | None]:
+        """A client action's pre-event hooks: `build` reads what they need (and checks the client
+        may act) in a read transaction, which also resolves the hooks; they are then called with
+        no transaction open. Their modifications; TwilioError on a veto. For REST's client
+        identities (http/hooks.py) and the realtime socket (realtime/aim_writes.py) alike."""
+        async with self._db.read() as tx:
+            service_sid, conversation_sid, params, body = await build(tx)
+            plan = await self.plan_pre(
+                tx,
+                origin,
+                event_type,
+                account_sid=account_sid,
+                service_sid=service_sid,
+                conversation_sid=conversation_sid,
+                body=body,
+            )
+        return await self.run_pre(plan, params)
 
     async def plan_pre(
         self,

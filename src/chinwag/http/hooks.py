@@ -3,18 +3,14 @@ pre-events before the write transaction, post-events inside it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.domain.models import Conversation
-from chinwag.events import Origin
+from chinwag.events import Build, Origin, Params
 from chinwag.http.context import Ctx
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import participants as participant_repo
 
-Params = list[tuple[str, str]]
-# Read in the pre-event's read transaction: (service SID, conversation SID or None, params, body).
-Build = Callable[[Tx], Awaitable[tuple[str, str | None, Params, str | None]]]
+__all__ = ["Build", "Params", "forbid_client", "post_event", "pre_event", "require_participant"]
 
 
 async def require_participant(tx: Tx, origin: Origin | None, conv: Conversation) -> None:
@@ -38,18 +34,7 @@ async def pre_event(ctx: Ctx, origin: Origin | None, event_type: str, build: Bui
     pre-event hooks with no transaction open. Their modifications; TwilioError on a veto."""
     if origin is None or not origin.fires_pre:
         return {}
-    async with ctx.db.read() as tx:
-        service_sid, conversation_sid, params, body = await build(tx)
-        plan = await ctx.events.plan_pre(
-            tx,
-            origin,
-            event_type,
-            account_sid=ctx.account_sid,
-            service_sid=service_sid,
-            conversation_sid=conversation_sid,
-            body=body,
-        )
-    return await ctx.events.run_pre(plan, params)
+    return await ctx.events.pre_event(origin, event_type, ctx.account_sid, build)
 
 
 async def post_event(

@@ -9,7 +9,6 @@ the client reads (`index` of a sent message); the state itself reaches clients a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -21,13 +20,11 @@ from chinwag.domain.conversations import ConversationInput
 from chinwag.domain.messages import MessageInput
 from chinwag.domain.models import Conversation, Message, Scope
 from chinwag.domain.participants import ParticipantInput
-from chinwag.events import Origin, payloads
+from chinwag.events import Build, Origin, Params, payloads
 from chinwag.realtime.upstream import Answer, Call
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import participants as participant_repo
 from chinwag.storage.repos import realtime_commands
-
-Params = list[tuple[str, str]]
 
 
 def text(value: Any) -> str | None:
@@ -50,25 +47,10 @@ async def member(tx: Tx, conv: Conversation, identity: str) -> None:
         raise TwilioError(ErrorCode.CLIENT_NOT_PARTICIPANT, identity=identity)
 
 
-Build = Callable[[Tx], Awaitable[tuple[str, str | None, Params, str | None]]]
-
-
 async def _pre(call: Call, event_type: str, build: Build) -> dict[str, str | None]:
     """Resolve the hooks in a read transaction, then call them with none open (events/prehooks.py)."""
     origin, scope, _ = actor(call)
-    rt = call.conn.rt
-    async with rt.db.read() as tx:
-        service_sid, conversation_sid, params, body = await build(tx)
-        plan = await rt.events.plan_pre(
-            tx,
-            origin,
-            event_type,
-            account_sid=scope.account_sid,
-            service_sid=service_sid,
-            conversation_sid=conversation_sid,
-            body=body,
-        )
-    return await rt.events.run_pre(plan, params)
+    return await call.conn.rt.events.pre_event(origin, event_type, scope.account_sid, build)
 
 
 async def _post(
