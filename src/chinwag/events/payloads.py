@@ -4,6 +4,7 @@ Dates go out in ISO-8601 with milliseconds (`2026-01-02T03:04:05.000Z`, docs/dec
 
 from __future__ import annotations
 
+from chinwag.domain.messages import MessageInput
 from chinwag.domain.models import Conversation, Message, Participant, User
 
 Params = list[tuple[str, str]]
@@ -70,6 +71,23 @@ def message(
         ("Attributes", m.attributes),
         ("Media", m.media),  # the message's media list as JSON text, as in its REST record
     )
+
+
+def message_pre(conv: Conversation, data: MessageInput, current: Message | None) -> Params:
+    """onMessageAdd / onMessageUpdate (pre-events): what the request would write, over the message
+    as it is (`current`, None for a new one). REST client identities and the socket alike."""
+    pairs = [
+        ("ConversationSid", conv.sid),
+        ("ChatServiceSid", conv.chat_service_sid),
+        ("MessagingServiceSid", conv.messaging_service_sid),
+        ("MessageSid", current.sid if current else None),
+        ("Index", str(current.index) if current else None),
+        ("Body", data.body if data.body is not None else (current.body if current else None)),
+        ("Author", data.author if data.author is not None else (current.author if current else None)),
+        ("ParticipantSid", current.participant_sid if current else None),
+        ("Attributes", data.attributes if data.attributes is not None else (current.attributes if current else None)),
+    ]
+    return [(k, v) for k, v in pairs if v is not None]
 
 
 def participant(

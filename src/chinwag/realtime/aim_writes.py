@@ -194,20 +194,6 @@ async def conversation_delete(call: Call, ref: str) -> Answer:
 # -- messages ---------------------------------------------------------------------------------
 
 
-def _message_params(conv: Conversation, data: MessageInput, current: Message | None) -> Params:
-    pairs = [
-        ("ConversationSid", conv.sid),
-        ("ChatServiceSid", conv.chat_service_sid),
-        ("MessageSid", current.sid if current else None),
-        ("Index", str(current.index) if current else None),
-        ("Body", data.body if data.body is not None else (current.body if current else None)),
-        ("Author", data.author if data.author is not None else (current.author if current else None)),
-        ("ParticipantSid", current.participant_sid if current else None),
-        ("Attributes", data.attributes if data.attributes is not None else (current.attributes if current else None)),
-    ]
-    return [(k, v) for k, v in pairs if v is not None]
-
-
 def _modified(data: MessageInput, changes: dict[str, str | None], identity: str) -> MessageInput:
     if "body" in changes:
         data = replace(data, body=changes["body"] or "")
@@ -234,7 +220,7 @@ async def message_send(call: Call, ref: str) -> Answer:
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
         await member(tx, conv, identity)
-        return conv.chat_service_sid, conv.sid, _message_params(conv, data, None), data.body
+        return conv.chat_service_sid, conv.sid, payloads.message_pre(conv, data, None), data.body
 
     data = _modified(data, await _pre(call, "onMessageAdd", build), identity)
     async with call.conn.rt.db.write() as tx:
@@ -258,7 +244,7 @@ async def message_change(call: Call, ref: str, message_ref: str) -> Answer:
         current = await messages.fetch(tx, conv, message_ref, path)
         if current.author != identity:  # a client changes only its own messages (docs/decisions.md #73)
             raise TwilioError(ErrorCode.CLIENT_NOT_ALLOWED, identity=identity)
-        return conv.chat_service_sid, conv.sid, _message_params(conv, data, current), data.body
+        return conv.chat_service_sid, conv.sid, payloads.message_pre(conv, data, current), data.body
 
     changes = await _pre(call, "onMessageRemove" if removing else "onMessageUpdate", build)
     async with call.conn.rt.db.write() as tx:

@@ -67,21 +67,6 @@ def _modified(data: MessageInput, changes: dict[str, str | None]) -> MessageInpu
     return replace(data, **fields) if fields else data
 
 
-def _pre_params(conv: Conversation, data: MessageInput, current: Message | None) -> hooks.Params:
-    pairs = [
-        ("ConversationSid", conv.sid),
-        ("ChatServiceSid", conv.chat_service_sid),
-        ("MessagingServiceSid", conv.messaging_service_sid),
-        ("MessageSid", current.sid if current else None),
-        ("Index", str(current.index) if current else None),
-        ("Body", data.body if data.body is not None else (current.body if current else None)),
-        ("Author", data.author if data.author is not None else (current.author if current else None)),
-        ("ParticipantSid", current.participant_sid if current else None),
-        ("Attributes", data.attributes if data.attributes is not None else (current.attributes if current else None)),
-    ]
-    return [(k, v) for k, v in pairs if v is not None]
-
-
 @endpoint
 async def create(ctx: Ctx) -> Response:
     data = _input(await ctx.form())
@@ -92,7 +77,7 @@ async def create(ctx: Ctx) -> Response:
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
         conv = await conversations.fetch(tx, await ctx.scope(tx), ctx.param("ConversationSid"), ctx.path)
         await hooks.require_participant(tx, origin, conv)
-        return conv.chat_service_sid, conv.sid, _pre_params(conv, data, None), data.body
+        return conv.chat_service_sid, conv.sid, payloads.message_pre(conv, data, None), data.body
 
     data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageAdd", build))
     async with ctx.db.write() as tx:
@@ -145,7 +130,7 @@ async def update(ctx: Ctx) -> Response:
 
     async def build(tx: Any) -> tuple[str, str | None, hooks.Params, str | None]:
         conv, current = await _clients_own(ctx, tx, origin)
-        return conv.chat_service_sid, conv.sid, _pre_params(conv, data, current), data.body
+        return conv.chat_service_sid, conv.sid, payloads.message_pre(conv, data, current), data.body
 
     data = _modified(data, await hooks.pre_event(ctx, origin, "onMessageUpdate", build))
     async with ctx.db.write() as tx:
