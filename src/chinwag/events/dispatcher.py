@@ -25,7 +25,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -34,6 +33,7 @@ from chinwag.events import fragment
 from chinwag.events.sender import Request, Result, Sender
 from chinwag.storage.db import Database, PostgresDatabase
 from chinwag.storage.faults import report_background_failure
+from chinwag.storage.pg_listen import Listener
 from chinwag.storage.repos import accounts as account_repo
 from chinwag.storage.repos import outbox
 from chinwag.storage.repos.outbox import Delivery, Outcome
@@ -102,7 +102,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._lanes: set[asyncio.Task[None]] = set()
-        self._listener: Any = None
+        self._listener: Listener | None = None
         self._last_prune = 0.0
         self._settlements: list[Settlement] = []
         self._coalesce = coalesce
@@ -110,7 +110,8 @@ class Dispatcher:
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-webhooks"))
         if isinstance(self._db, PostgresDatabase) and self._db.listen is not None:
-            self._tasks.append(asyncio.create_task(self._listen(*self._db.listen), name="chinwag-webhooks-listen"))
+            self._listener = Listener(*self._db.listen, {outbox.NOTIFY_CHANNEL: lambda _: self._wake.set()}, "webhook")
+            self._tasks.append(asyncio.create_task(self._listener.run(), name="chinwag-webhooks-listen"))
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._lanes]:
@@ -123,31 +124,11 @@ class Dispatcher:
         self._tasks.clear()
         self._lanes.clear()
         if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+            await self._listener.close()
             self._listener = None
 
     def wake(self) -> None:
         self._wake.set()
-
-    async def _listen(self, dsn: str, settings: dict[str, str]) -> None:
-        """A connection of its own (not the pool's) holds LISTEN; reconnects if it drops. Behind a
-        transaction pooler it goes straight to PostgreSQL (`--listen-database`): a pooled server
-        connection would be handed to other clients while it listened."""
-        import asyncpg
-
-        while True:
-            try:
-                conn = await asyncpg.connect(dsn, server_settings=settings)
-                self._listener = conn
-                await conn.add_listener(outbox.NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                while not conn.is_closed():
-                    await asyncio.sleep(5)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("webhook LISTEN connection lost (%s); polling meanwhile", exc)
-                await asyncio.sleep(2)
 
     async def _run(self) -> None:
         """Keep up to LANES_AT_ONCE lanes in flight, each its own task: a lane whose receiver

@@ -22,6 +22,7 @@ from chinwag.realtime import log as event_log
 from chinwag.realtime.log import SyncEvent, Tail
 from chinwag.storage.db import Database, PostgresDatabase
 from chinwag.storage.faults import report_background_failure
+from chinwag.storage.pg_listen import Listener
 from chinwag.storage.repos import realtime_commands
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class Hub:
         self._poll = poll
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._listener: Any = None
+        self._listener: Listener | None = None
         self._by_object: dict[str, set[Connection]] = {}
         self._by_conversation_typing: dict[str, set[Connection]] = {}
         self._tail: Tail | None = None
@@ -50,7 +51,12 @@ class Hub:
         event_log.on_commit(self.wake)
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-realtime-hub"))
         if isinstance(self._db, PostgresDatabase) and self._db.listen is not None:  # else: the poll
-            self._tasks.append(asyncio.create_task(self._listen(*self._db.listen), name="chinwag-realtime-listen"))
+            self._listener = Listener(
+                *self._db.listen,
+                {NOTIFY_CHANNEL: lambda _: self._wake.set(), TYPING_CHANNEL: self._typing_notified},
+                "realtime",
+            )
+            self._tasks.append(asyncio.create_task(self._listener.run(), name="chinwag-realtime-listen"))
 
     async def stop(self) -> None:
         event_log.off_commit(self.wake)
@@ -61,8 +67,7 @@ class Hub:
                 await task
         self._tasks.clear()
         if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+            await self._listener.close()
             self._listener = None
 
     def wake(self) -> None:
@@ -134,27 +139,6 @@ class Hub:
         (a well-behaved one unsubscribes by itself on `conversationLeft`)."""
         for kind in ("doc", "msgs", "roster"):
             self.unsubscribe(conn, f"{conversation_sid}.{kind}")
-
-    async def _listen(self, dsn: str, settings: dict[str, str]) -> None:
-        """A connection of its own holds LISTEN on both channels; reconnects if it drops. It goes
-        to the LISTEN database (`--listen-database`), never through a transaction pooler."""
-        import asyncpg
-
-        while True:
-            try:
-                conn = await asyncpg.connect(dsn, server_settings=settings)
-                self._listener = conn
-                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                await conn.add_listener(TYPING_CHANNEL, lambda *args: self._typing_notified(args[-1]))
-                while not conn.is_closed():
-                    await asyncio.sleep(5)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("realtime LISTEN connection lost (%s); polling meanwhile", exc)
-                await asyncio.sleep(2)
-
-    # -- typing (ephemeral, never in the log: docs/decisions.md #126) ------------------------
 
     async def typing(self, account_sid: str, conversation_sid: str, identity: str, timeout: int) -> None:
         note = {"a": account_sid, "c": conversation_sid, "i": identity, "t": timeout}
