@@ -14,6 +14,7 @@ import contextlib
 import logging
 from dataclasses import replace
 
+from chinwag.core import tasks
 from chinwag.core.clock import ShiftedClock
 from chinwag.domain import timers
 from chinwag.domain.deps import Deps
@@ -48,11 +49,8 @@ class TimerTask:
         self._task = asyncio.create_task(self._run(), name="chinwag-timers")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.cancel(self._task)
+        self._task = None
 
     def wake(self) -> None:
         """Sweep now (the clock was moved)."""

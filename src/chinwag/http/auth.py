@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import logging
 import time
 
+from chinwag.core import tasks
 from chinwag.core.errors import ErrorCode, TwilioError
 from chinwag.core.sids import SidPrefix, looks_like
 from chinwag.domain import accounts, api_keys
@@ -91,11 +91,8 @@ class Authenticator:
         self._task = asyncio.create_task(self._watch(), name="chinwag-credentials")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.cancel(self._task)
+        self._task = None
 
     async def _poll(self) -> None:
         started = time.monotonic()

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from chinwag.core import tasks
 from chinwag.domain import sync_events, sync_shapes
 from chinwag.domain.deps import Deps
 from chinwag.domain.models import User
@@ -84,11 +85,8 @@ class Presence:
         self._task = asyncio.create_task(self._renew(), name="chinwag-realtime-presence")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.cancel(self._task)
+        self._task = None
         with contextlib.suppress(Exception):  # this process's sockets are closed: nobody left here
             async with self._db.write() as tx:
                 for account_sid, service_sid, user_sid in await connection_repo.release_process(tx, self.process):
