@@ -17,7 +17,6 @@ from chinwag.core.sids import SidFactory
 from chinwag.domain.deps import Deps
 from chinwag.emulator import Emulator
 from chinwag.events import Events, wake
-from chinwag.events.ssrf import parse_networks
 from chinwag.http.auth import Authenticator
 from chinwag.http.context import AppState
 from chinwag.http.openapi import routes as openapi_routes
@@ -67,15 +66,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     db = open_database(settings.database_url, settings.listen_database_url)
     server_clock = clock or OffsetClock(settings.clock_offset)
     deps = Deps(server_clock, sids or SidFactory(settings.sid_seed))
-    events = Events(
-        db,
-        deps,
-        allow=parse_networks(settings.webhook_allow),
-        emulator=settings.emulator,
-        poll=settings.webhook_poll,
-        # Under `chinwag serve` a delivery process of its own delivers; a worker only wakes it.
-        wake=wake.Poker(wake.path_for(os.getppid())).poke if settings.webhook_process else None,
-    )
+    # Under `chinwag serve` a delivery process of its own delivers; a worker only wakes it.
+    poke = wake.Poker(wake.path_for(os.getppid())).poke if settings.webhook_process else None
+    events = Events.for_settings(db, deps, settings, wake=poke)
     realtime = Realtime(db, deps, events, public_url=settings.public_url, poll=REALTIME_POLL[db.engine])
     timer_task = TimerTask(db, deps, settings.timer_interval, events, per_account_clocks=settings.emulator)
     emulator = Emulator(db, deps, timer_task) if settings.emulator else None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
+from chinwag.config import Settings
 from chinwag.core.clock import iso
 from chinwag.domain.deps import Deps
 from chinwag.events import emit as emitter
@@ -31,7 +32,7 @@ from chinwag.events.dispatcher import COALESCE, Dispatcher, RetryPolicy
 from chinwag.events.origin import API, Origin
 from chinwag.events.prehooks import Plan
 from chinwag.events.sender import Sender
-from chinwag.events.ssrf import Guard, Network
+from chinwag.events.ssrf import Guard, Network, parse_networks
 from chinwag.storage.db import Database, SqliteDatabase, Tx
 
 __all__ = ["API", "Build", "Events", "Origin", "Params", "Plan", "payloads"]
@@ -61,6 +62,22 @@ class Events:
         self.sender = Sender(Guard(allow, emulator))
         self.dispatcher = Dispatcher(db, self.sender, deps.clock.now, poll=poll, policy=policy, coalesce=coalesce)
         self._wake = wake or self.dispatcher.wake
+
+    @classmethod
+    def for_settings(
+        cls,
+        db: Database,
+        deps: Deps,
+        settings: Settings,
+        *,
+        wake: Callable[[], None] | None = None,
+        coalesce: float = COALESCE,
+    ) -> Events:
+        """As the server's settings say (allowed networks, emulator mode, poll interval): for the
+        app's workers (app.py) and the delivery process (delivery_process.py) alike."""
+        allow = parse_networks(settings.webhook_allow)
+        poll = settings.webhook_poll
+        return cls(db, deps, allow=allow, emulator=settings.emulator, poll=poll, wake=wake, coalesce=coalesce)
 
     def start(self) -> None:
         self.dispatcher.start()

@@ -115,21 +115,14 @@ async def _serve() -> None:
     from chinwag.domain.deps import Deps
     from chinwag.events import Events
     from chinwag.events.dispatcher import COALESCE
-    from chinwag.events.ssrf import parse_networks
     from chinwag.storage.db import SqliteDatabase, open_database
 
     settings = load_settings()
     db = open_database(settings.database_url, settings.listen_database_url)
     await db.start()
     deps = Deps(OffsetClock(settings.clock_offset), SidFactory(None))
-    events = Events(
-        db,
-        deps,
-        allow=parse_networks(settings.webhook_allow),
-        emulator=settings.emulator,
-        poll=settings.webhook_poll,
-        coalesce=SQLITE_COALESCE if isinstance(db, SqliteDatabase) else COALESCE,
-    )
+    coalesce = SQLITE_COALESCE if isinstance(db, SqliteDatabase) else COALESCE
+    events = Events.for_settings(db, deps, settings, coalesce=coalesce)
     listener = wake.listen(wake.path_for(os.getppid()), events.dispatcher.wake)
     events.start()
     stop = asyncio.Event()
