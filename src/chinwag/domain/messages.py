@@ -74,6 +74,34 @@ class _Fields:
     updated: str
     content_sid: str | None
 
+    def message(
+        self,
+        sid: str,
+        account_sid: str,
+        service_sid: str,
+        conversation_sid: str,
+        index: int,
+        participant_sid: str | None,
+        delivery: str | None,
+    ) -> Message:
+        return Message(
+            seq=0,
+            sid=sid,
+            account_sid=account_sid,
+            chat_service_sid=service_sid,
+            conversation_sid=conversation_sid,
+            index=index,
+            author=self.author,
+            body=self.body,
+            attributes=self.attributes,
+            participant_sid=participant_sid,
+            content_sid=self.content_sid,
+            subject=self.subject,
+            date_created=self.created,
+            date_updated=self.updated,
+            delivery=delivery,
+        )
+
 
 def _fields(deps: Deps, data: MessageInput) -> _Fields:
     if not data.body and not data.media_sids and not data.content_sid:
@@ -107,23 +135,8 @@ async def post_plain(
         fields = _fields(deps, data)
     except TwilioError:
         return None
-    message = Message(
-        seq=0,
-        sid=deps.sid(SidPrefix.MESSAGE),
-        account_sid=account_sid,
-        chat_service_sid=service_sid or "",
-        conversation_sid="",
-        index=0,
-        author=fields.author,
-        body=fields.body,
-        attributes=fields.attributes,
-        participant_sid=None,
-        content_sid=fields.content_sid,
-        subject=fields.subject,
-        date_created=fields.created,
-        date_updated=fields.updated,
-        delivery=None,
-    )
+    # Conversation, index and participant are filled in by the function.
+    message = fields.message(deps.sid(SidPrefix.MESSAGE), account_sid, service_sid or "", "", 0, None, None)
     by_sid = looks_like(ref, SidPrefix.CONVERSATION)
     item = orjson.dumps(sync_shapes.message_item(message)).decode()  # its events: in the function
     return await message_repo.post_plain(
@@ -146,25 +159,11 @@ async def post(
     index, binding_participants = await conversation_repo.allocate(tx, conv.sid)
     recipients = await delivery.recipients(tx, conv.sid, binding_participants)
     recipients = [r for r in recipients if r[0] != from_participant]
+    sid = deps.sid(SidPrefix.MESSAGE)
+    receipts = delivery.summary(["sent"] * len(recipients))
     message = await message_repo.insert(
         tx,
-        Message(
-            seq=0,
-            sid=deps.sid(SidPrefix.MESSAGE),
-            account_sid=conv.account_sid,
-            chat_service_sid=conv.chat_service_sid,
-            conversation_sid=conv.sid,
-            index=index,
-            author=fields.author,
-            body=fields.body,
-            attributes=fields.attributes,
-            participant_sid=author_participant_sid,
-            content_sid=fields.content_sid,
-            subject=fields.subject,
-            date_created=fields.created,
-            date_updated=fields.updated,
-            delivery=delivery.summary(["sent"] * len(recipients)),
-        ),
+        fields.message(sid, conv.account_sid, conv.chat_service_sid, conv.sid, index, author_participant_sid, receipts),
     )
     if data.media_sids:
         message = await media.attach_media(tx, deps, message, data.media_sids)
