@@ -210,3 +210,10 @@ async def conversations_of(
     if address:
         return await repo.memberships_by_address(tx, scope.account_sid, scope.service_sid, address, req)
     raise TwilioError(ErrorCode.FILTER_MISSING)
+
+
+async def require_member(tx: Tx, conv: Conversation, identity: str) -> None:
+    """A chat client acts only where its user is a participant (docs/decisions.md #73): REST's
+    client identities (http/hooks.py) and the realtime socket (realtime/aim_writes.py)."""
+    if await repo.sid_by_identity(tx, conv.sid, identity) is None:
+        raise TwilioError(ErrorCode.CLIENT_NOT_PARTICIPANT, identity=identity)

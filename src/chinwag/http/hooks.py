@@ -4,11 +4,11 @@ pre-events before the write transaction, post-events inside it."""
 from __future__ import annotations
 
 from chinwag.core.errors import ErrorCode, TwilioError
+from chinwag.domain import participants
 from chinwag.domain.models import Conversation
 from chinwag.events import Build, Origin, Params
 from chinwag.http.context import Ctx
 from chinwag.storage.db import Tx
-from chinwag.storage.repos import participants as participant_repo
 
 __all__ = ["Build", "Params", "forbid_client", "post_event", "pre_event", "require_participant"]
 
@@ -17,10 +17,8 @@ async def require_participant(tx: Tx, origin: Origin | None, conv: Conversation)
     """A client (X-Chinwag-Client-Identity) acts only where its user is a participant, as its
     chat client could (docs/decisions.md #73); REST with account credentials may do anything."""
     identity = origin.client_identity if origin is not None else None
-    if identity is None:
-        return
-    if await participant_repo.sid_by_identity(tx, conv.sid, identity) is None:
-        raise TwilioError(ErrorCode.CLIENT_NOT_PARTICIPANT, identity=identity)
+    if identity is not None:
+        await participants.require_member(tx, conv, identity)
 
 
 def forbid_client(origin: Origin | None) -> None:

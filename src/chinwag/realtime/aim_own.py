@@ -4,8 +4,8 @@ conversation, the user's friendly name and attributes, and typing (never stored)
 from __future__ import annotations
 
 from chinwag.core.errors import ErrorCode, TwilioError
-from chinwag.domain import conversations, user_conversations, users
-from chinwag.realtime.aim_writes import actor, member, text
+from chinwag.domain import conversations, participants, user_conversations, users
+from chinwag.realtime.aim_writes import actor, text
 from chinwag.realtime.upstream import Answer, Call
 
 TYPING_TIMEOUT = 5  # seconds; the SDK's own default (docs/decisions.md #126)
@@ -72,6 +72,6 @@ async def typing(call: Call) -> Answer:
     ref = str(call.json().get("ChannelSid", ""))
     async with call.conn.rt.db.read() as tx:
         conv = await conversations.fetch(tx, scope, ref, "/Typing")
-        await member(tx, conv, identity)
+        await participants.require_member(tx, conv, identity)
     await call.conn.rt.hub.typing(scope.account_sid, conv.sid, identity, TYPING_TIMEOUT)
     return Answer(200, {"typing_timeout": TYPING_TIMEOUT})

@@ -42,11 +42,6 @@ def actor(call: Call) -> tuple[Origin, Scope, str]:
     return Origin("SDK", grant.identity), Scope(grant.account_sid, grant.service_sid), grant.identity
 
 
-async def member(tx: Tx, conv: Conversation, identity: str) -> None:
-    if await participant_repo.sid_by_identity(tx, conv.sid, identity) is None:
-        raise TwilioError(ErrorCode.CLIENT_NOT_PARTICIPANT, identity=identity)
-
-
 async def _pre(call: Call, event_type: str, build: Build) -> dict[str, str | None]:
     """Resolve the hooks in a read transaction, then call them with none open (events/prehooks.py)."""
     origin, scope, _ = actor(call)
@@ -161,7 +156,7 @@ async def conversation_update(call: Call, ref: str) -> Answer:
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await member(tx, conv, identity)
+        await participants.require_member(tx, conv, identity)
         return conv.chat_service_sid, conv.sid, _conversation_params(conv.chat_service_sid, data, conv), None
 
     changes = await _pre(call, "onConversationUpdate", build)
@@ -179,7 +174,7 @@ async def conversation_delete(call: Call, ref: str) -> Answer:
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await member(tx, conv, identity)
+        await participants.require_member(tx, conv, identity)
         return conv.chat_service_sid, conv.sid, payloads.conversation(conv), None
 
     await _pre(call, "onConversationRemove", build)
@@ -219,7 +214,7 @@ async def message_send(call: Call, ref: str) -> Answer:
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await member(tx, conv, identity)
+        await participants.require_member(tx, conv, identity)
         return conv.chat_service_sid, conv.sid, payloads.message_pre(conv, data, None), data.body
 
     data = _modified(data, await _pre(call, "onMessageAdd", build), identity)
@@ -240,7 +235,7 @@ async def message_change(call: Call, ref: str, message_ref: str) -> Answer:
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await member(tx, conv, identity)
+        await participants.require_member(tx, conv, identity)
         current = await messages.fetch(tx, conv, message_ref, path)
         if current.author != identity:  # a client changes only its own messages (docs/decisions.md #73)
             raise TwilioError(ErrorCode.CLIENT_NOT_ALLOWED, identity=identity)
@@ -275,7 +270,7 @@ async def participant_add(call: Call, ref: str) -> Answer:
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
         if data.identity != identity:  # joining oneself needs no membership; adding others does
-            await member(tx, conv, identity)
+            await participants.require_member(tx, conv, identity)
         pairs = [("ConversationSid", conv.sid), ("ChatServiceSid", conv.chat_service_sid)]
         pairs += [("Identity", data.identity or ""), ("Attributes", data.attributes or "{}")]
         return conv.chat_service_sid, conv.sid, pairs, None
@@ -298,7 +293,7 @@ async def participant_change(call: Call, ref: str, who: str) -> Answer:
 
     async def build(tx: Tx) -> tuple[str, str | None, Params, str | None]:
         conv = await conversations.fetch(tx, scope, ref, path)
-        await member(tx, conv, identity)
+        await participants.require_member(tx, conv, identity)
         current = await _participant(tx, conv, who, path)
         return conv.chat_service_sid, conv.sid, payloads.participant(current, conv.messaging_service_sid), None
 
