@@ -103,12 +103,14 @@ def classify(exc: BaseException) -> StorageFault | None:
 
 class FaultMonitor:
     """This process's view of the database's health: the fault seen last (until a write commits
-    again), logged once per kind per REPORT_INTERVAL with a count of the requests refused."""
+    again), logged at most once per REPORT_INTERVAL, whatever its kind, with a count of the requests
+    refused. One outage can show as several kinds (a file made immutable fails one write as an I/O
+    error and the next as read-only): per kind, it was said once for each (docs/decisions.md #50)."""
 
     def __init__(self) -> None:
         self.failing: StorageFault | None = None
         self.since: float = 0.0
-        self._reported: dict[str, float] = {}
+        self._reported = float("-inf")  # when a fault was last logged (time.monotonic())
         self._refused = 0
         self._unanswered = False  # a fault was logged, its end not yet
 
@@ -118,9 +120,8 @@ class FaultMonitor:
             self.since = time.time()
         self.failing = fault
         self._refused += 1
-        last = self._reported.get(fault.kind)
-        if last is None or now - last >= REPORT_INTERVAL:
-            self._reported[fault.kind] = now
+        if now - self._reported >= REPORT_INTERVAL:
+            self._reported = now
             log.error(
                 "database fault (%s): %s; answering 503 until it clears (%d refused since the last report)",
                 fault.kind,
