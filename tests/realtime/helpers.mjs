@@ -108,11 +108,16 @@ export async function conversationWith(...identities) {
   return conv;
 }
 
+// The client's conversation once it is joined and its streams are open: the SDK lists a
+// conversation before it has subscribed to its messages and roster, and a test that acts on it
+// sooner (leaves, deletes) races that subscription.
 export async function joined(client, sid) {
-  return until(async () => {
+  const conversation = await until(async () => {
     const all = await client.getSubscribedConversations();
-    return all.items.find((c) => c.sid === sid);
+    return all.items.find((c) => c.sid === sid && c.status === "joined");
   }, 10000, `conversation ${sid} in the client`);
+  await conversation.getParticipants();
+  return conversation;
 }
 
 // A TCP relay in front of the server whose connections the test can cut (a dropped socket).

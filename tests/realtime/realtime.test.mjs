@@ -191,7 +191,10 @@ describe("client-made conversations", () => {
     await atDave.leave();
     await gone;
     assert.equal((await v1.conversations(made.sid).participants.list()).length, 1);
+    await made.getParticipants(); // alice's streams are open before the conversation goes
+    const removed = next(client, "conversationRemoved", (c) => c.sid === made.sid);
     await made.delete();
+    await removed;
     await assert.rejects(v1.conversations(made.sid).fetch());
   });
 });
