@@ -209,3 +209,68 @@ def test_a_lock_held_past_the_busy_timeout_fails_the_write(tmp_path: Path) -> No
         other.execute("ROLLBACK")
         other.close()
     assert _rows(path) == []
+
+
+async def _insert_later(db: SqliteDatabase, n: int, fail: bool = False) -> int:
+    """A request that writes `t` now and `log` at the batch's end (`Tx.at_commit`)."""
+    async with db.write() as tx:
+        await tx.run("INSERT INTO t (n) VALUES (?)", n)
+        await tx.at_commit("INSERT INTO log (n) VALUES (?)", n)
+        if fail:
+            raise Boom(n)
+    return n
+
+
+def test_at_commit_statements_land_with_their_request_in_request_order(tmp_path: Path) -> None:
+    """A request's `at_commit` rows commit with its batch, in request order (the outbox's ids
+    must follow the posts), and go with its savepoint when the request fails."""
+    path = tmp_path / "l.db"
+    _setup(path, "CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL)")
+
+    async def main() -> list[int | BaseException]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        statements: list[str] = []
+        db._slot().writer.conn.set_trace_callback(statements.append)
+        try:
+            tasks = [_insert_later(db, n, fail=n % 4 == 0) for n in range(1, 41)]
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await db.close()
+        assert statements.count("COMMIT") < 40  # still batched
+        return results
+
+    results = asyncio.run(main())
+    ok = [r for r in results if isinstance(r, int)]
+    assert len(ok) == 30 and _rows(path) == sorted(ok)
+    conn = sqlite3.connect(path)
+    try:
+        logged = [n for (n,) in conn.execute("SELECT n FROM log ORDER BY id")]
+    finally:
+        conn.close()
+    assert logged == ok  # every kept request's row, none of the failed ones', in the order they ran
+
+
+def test_a_failing_at_commit_statement_fails_the_whole_batch(tmp_path: Path) -> None:
+    """A deferred statement that fails (here a CHECK; in production a full disk) fails its batch
+    like a failed COMMIT: nobody in it hears 'written', nothing of it lands; the next batch works."""
+    path = tmp_path / "b.db"
+    _setup(path, "CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL CHECK (n < 100))")
+
+    async def main() -> tuple[list[object], list[object]]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        try:
+            first = await asyncio.gather(
+                _insert_later(db, 1), _insert_later(db, 100), _insert_later(db, 2), return_exceptions=True
+            )
+            second = await asyncio.gather(_insert_later(db, 3), _insert_later(db, 4), return_exceptions=True)
+        finally:
+            await db.close()
+        return list(first), list(second)
+
+    first, second = asyncio.run(main())
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in first), first
+    assert second == [3, 4]
+    assert _rows(path) == [3, 4]
+    assert _rows(path, "log") == [3, 4]

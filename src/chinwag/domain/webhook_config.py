@@ -51,11 +51,18 @@ NONE = WebhookTargets((), ())
 
 
 def _config_targets(row: Row) -> tuple[tuple[HookTarget, ...], tuple[HookTarget, ...]]:
-    filters = frozenset(json.loads(row["filters"]))
-    kind = row["target"]
-    method = row["method"]
-    pre = (HookTarget(row["pre_webhook_url"], method, filters, kind),) if row["pre_webhook_url"] else ()
-    post = (HookTarget(row["url"], method, filters, kind),) if row["url"] else ()
+    return _parsed_config(row["filters"], row["target"], row["method"], row["pre_webhook_url"], row["url"])
+
+
+# Every hooked write reads the same few configuration rows: their targets are built once per
+# distinct row (they are immutable), not parsed from JSON on each write (bench/webhooks.py).
+@lru_cache(maxsize=4096)
+def _parsed_config(
+    filters_json: str, kind: str, method: str, pre_url: str | None, url: str | None
+) -> tuple[tuple[HookTarget, ...], tuple[HookTarget, ...]]:
+    filters = frozenset(json.loads(filters_json))
+    pre = (HookTarget(pre_url, method, filters, kind),) if pre_url else ()
+    post = (HookTarget(url, method, filters, kind),) if url else ()
     return pre, post
 
 

@@ -52,7 +52,7 @@ async def replay(tx: Tx, events: Events | None, account_sid: str, sid: str, now:
         now=now,
         date=iso(now),
     )
-    await outbox.enqueue(tx, again)
+    await outbox.enqueue(tx, again, read_back=True)
     await outbox.notify(tx)
     if events is not None:
         events.after_commit_wake()

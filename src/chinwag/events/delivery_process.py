@@ -44,6 +44,11 @@ _PR_SET_PDEATHSIG = 1
 # tens of milliseconds more latency.
 SQLITE_COALESCE = 0.1
 SHUTDOWN_GRACE = 5.0  # seconds the process may take to stop before it exits regardless
+# The process's niceness (docs/decisions.md #160). Delivering is background work: when every core
+# is busy the kernel gives the workers' requests about ten times its share of CPU, the outbox holds
+# what could not go out yet, and it drains as soon as a core is idle. At equal priority a busy
+# delivery process took its share straight from posting (bench/webhooks.py).
+NICENESS = 10
 
 
 def _die_with(parent: int) -> Callable[[], None]:
@@ -119,6 +124,11 @@ async def _serve() -> None:
 
     settings = load_settings()
     db = open_database(settings.database_url, settings.listen_database_url)
+    if isinstance(db, SqliteDatabase):
+        # Its commits wait for no fsync: each one holds the file's write lock, which the workers'
+        # group commits wait for, and what it writes (outcomes, leases) may be lost to a power cut
+        # at the price of a delivery sent twice (docs/decisions.md #160).
+        db.synchronous = "NORMAL"
     await db.start()
     deps = Deps(OffsetClock(settings.clock_offset), SidFactory(None))
     coalesce = SQLITE_COALESCE if isinstance(db, SqliteDatabase) else COALESCE
@@ -143,6 +153,8 @@ async def _serve() -> None:
 
 
 def main() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     logs.configure(load_settings().log_level)
     asyncio.run(_serve())
 

@@ -56,6 +56,11 @@ class Tx(Protocol):
     # A plain read (no lock) before a write's first other statement: PostgreSQL runs it ahead of
     # BEGIN, where it sees what it would see inside (READ COMMITTED: a snapshot per statement).
     async def before(self, sql: str, *args: Any) -> Row | None: ...
+    # A write that nothing in the transaction reads back (the webhook outbox's rows): PostgreSQL
+    # runs it at once; SQLite appends it to the group-commit batch, run just before the batch's
+    # COMMIT, outside the request's savepoint (storage/group_commit.py). It takes effect when the
+    # transaction commits and never if it rolls back, as any statement.
+    async def at_commit(self, sql: str, *args: Any) -> None: ...
 
 
 class Database(Protocol):
@@ -101,7 +106,7 @@ def open_database(url: str, listen_url: str | None = None) -> Database:
 
 
 class SqliteTx:
-    __slots__ = ("_conn", "_plain", "on_commit")
+    __slots__ = ("_conn", "_plain", "defer", "on_commit")
     engine = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -109,6 +114,8 @@ class SqliteTx:
         # A write connection's: call a callback once the open group-commit batch has committed
         # (the realtime log wakes its readers so, storage/repos/realtime_events.py). None on reads.
         self.on_commit: Callable[[Callable[[], None]], None] | None = None
+        # A write connection's: hand a statement to the batch, to run before its COMMIT (`at_commit`).
+        self.defer: Callable[[str, tuple[Any, ...]], None] | None = None
         # Plain tuples for `values`: a sqlite3.Row per row costs more to make, and its name lookups
         # more to read, which a 50-row list page pays 50 times (bench: list-users).
         self._plain = conn.cursor()
@@ -142,15 +149,22 @@ class SqliteTx:
     async def before(self, sql: str, *args: Any) -> Row | None:
         return self._execute(sql, args).fetchone()
 
+    async def at_commit(self, sql: str, *args: Any) -> None:
+        if self.defer is None:
+            raise RuntimeError("at_commit outside a write transaction")
+        self.defer(sql, args)
 
-def connect_sqlite(path: str, *, any_thread: bool = False) -> sqlite3.Connection:
-    """`any_thread`: the connection is used from another thread too (group commit's COMMIT)."""
+
+def connect_sqlite(path: str, *, any_thread: bool = False, synchronous: str = "FULL") -> sqlite3.Connection:
+    """`any_thread`: the connection is used from another thread too (group commit's COMMIT).
+    `synchronous`: FULL (each COMMIT is on disk before it returns) unless a caller can lose its
+    last commits to a power cut (SqliteDatabase.synchronous)."""
     conn = sqlite3.connect(
         path, isolation_level=None, cached_statements=512, timeout=10.0, check_same_thread=not any_thread
     )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
     # Reads of a big database: SQLite's default page cache is 2 MB per connection, so a page of a
@@ -160,6 +174,12 @@ def connect_sqlite(path: str, *, any_thread: bool = False) -> sqlite3.Connection
     # through a memory map keep those lookups in memory; the map is address space, not RAM.
     conn.execute("PRAGMA cache_size=-65536")
     conn.execute("PRAGMA mmap_size=1073741824")
+    # Each request is a SAVEPOINT of its group-commit batch (storage/group_commit.py), and SQLite
+    # keeps a copy of every page a savepoint changes, to roll it back. With the default temporary
+    # store that copy spills to a temporary FILE past 64 KiB: a hooked message post (message,
+    # realtime events, outbox row and their indexes) crossed that line, and its writes to the temp
+    # file were most of what a post-event hook cost (bench/webhooks.py; docs/decisions.md #161).
+    conn.execute("PRAGMA temp_store=MEMORY")
     # A cap on the file's size in pages, for the disk-full fault test (tests/test_sqlite_faults.py):
     # SQLite then fails writes exactly as on a full disk (SQLITE_FULL). Per connection, so it is
     # set on every connection the server opens. Unset: SQLite's own limit.
@@ -175,14 +195,15 @@ class _Slot:
 
     __slots__ = ("read_conn", "read_lock", "read_tx", "writer")
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, synchronous: str) -> None:
         self.read_conn = connect_sqlite(path)
         self.read_lock = asyncio.Lock()
         self.read_tx = SqliteTx(self.read_conn)
-        write_conn = connect_sqlite(path, any_thread=True)
+        write_conn = connect_sqlite(path, any_thread=True, synchronous=synchronous)
         write_tx = SqliteTx(write_conn)
         self.writer = GroupCommit(write_conn, write_tx)
         write_tx.on_commit = self.writer.after_commit
+        write_tx.defer = self.writer.defer
 
     async def close(self) -> None:
         await self.writer.close()
@@ -195,6 +216,12 @@ class SqliteDatabase:
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
+        # FULL: a COMMIT returns once it is on disk, what the API promises for an acknowledged
+        # request. NORMAL (set before `start`) skips that fsync: a power cut (not a crash of the
+        # process) may lose the last commits. Only the webhook delivery process uses it; what it
+        # writes is outcomes and leases, and losing one means a delivery is sent again, which
+        # at-least-once delivery allows (events/delivery_process.py).
+        self.synchronous = "FULL"
 
     async def start(self) -> None:
         self._slot()
@@ -208,7 +235,7 @@ class SqliteDatabase:
     def _slot(self) -> _Slot:
         slot: _Slot | None = getattr(self._local, "slot", None)
         if slot is None:
-            slot = _Slot(self.path)
+            slot = _Slot(self.path, self.synchronous)
             self._local.slot = slot
         return slot
 

@@ -14,6 +14,14 @@ waits until the batch's COMMIT returned, so an acknowledged write is on disk (ki
 later request of the same batch sees the earlier ones' writes, and fails with them should the
 COMMIT itself fail (disk full, I/O error): nothing is acknowledged before it is durable. Reads use
 another connection and see committed data only.
+
+Statements a request hands over with `Tx.at_commit` (writes nobody reads back in the transaction:
+the webhook outbox's rows) join the batch when the request's savepoint is released, and run on the
+commit thread just before COMMIT, grouped by statement (`executemany`), each group in request
+order. Outside any savepoint, SQLite keeps no copy of the pages they change for a rollback; off
+the event loop, they cost the requests' thread nothing; in one `executemany`, the batch's rows go
+into each table and index together (bench/webhooks.py; docs/decisions.md #161). Should one fail,
+the batch fails like a failed COMMIT.
 """
 
 from __future__ import annotations
@@ -23,11 +31,12 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from chinwag.storage.faults import monitor
 
 T = TypeVar("T")
+Deferred = tuple[str, tuple[Any, ...]]  # a statement and its arguments (`Tx.at_commit`)
 
 
 class BatchLost(sqlite3.OperationalError):
@@ -47,6 +56,8 @@ class GroupCommit(Generic[T]):
         self._batch_wrote = False  # a request of the open batch changed rows and kept them
         self._syncer = ThreadPoolExecutor(1, thread_name_prefix="chinwag-commit")
         self._hooked: tuple[asyncio.Future[None] | None, set[Callable[[], None]]] = (None, set())
+        self._request_later: list[Deferred] = []  # the running request's `at_commit` statements
+        self._batch_later: dict[str, list[tuple[Any, ...]]] = {}  # the open batch's, by statement
         # Waiting for another process's write lock is done here, off SQLite's busy handler, which
         # sleeps with the event loop blocked (and in steps of up to 100 ms): see `begin`.
         self._busy_limit = float(conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
@@ -66,9 +77,10 @@ class GroupCommit(Generic[T]):
             batch, self._batch = self._batch, None
             if batch is None:  # lost meanwhile (see _Transaction.__aexit__)
                 return
+            later, self._batch_later = self._batch_later, {}
             loop = asyncio.get_running_loop()
             try:
-                await loop.run_in_executor(self._syncer, self.conn.execute, "COMMIT")
+                await loop.run_in_executor(self._syncer, self._commit, later)
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -81,6 +93,17 @@ class GroupCommit(Generic[T]):
                 batch.set_result(None)
                 if self._batch_wrote:
                     monitor.write_committed()  # a fault (disk full, ...) is over, if there was one
+
+    def _commit(self, later: dict[str, list[tuple[Any, ...]]]) -> None:
+        """On the commit thread (the loop holds `lock`, so the connection is this thread's)."""
+        for sql, rows in later.items():
+            self.conn.executemany(sql, rows)
+        self.conn.execute("COMMIT")
+
+    def defer(self, sql: str, args: tuple[Any, ...]) -> None:
+        """`Tx.at_commit` inside `transaction()`: kept with the request until its savepoint is
+        released (a request that fails takes its statements with it)."""
+        self._request_later.append((sql, args))
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once the open batch (the caller's, inside `transaction()`) has committed;
@@ -130,6 +153,7 @@ class GroupCommit(Generic[T]):
     def _lose_batch(self) -> None:
         """The batch's transaction is gone: everyone in it fails rather than hear 'committed'."""
         batch, self._batch = self._batch, None
+        self._batch_later = {}
         if batch is not None and not batch.done():
             batch.set_exception(BatchLost("the batch transaction was rolled back by SQLite"))
             batch.exception()
@@ -155,6 +179,7 @@ class _Transaction(Generic[T]):
                 group._batch_wrote = False
                 group._batch = asyncio.get_running_loop().create_future()
             group.conn.execute("SAVEPOINT request")
+            group._request_later = []
             self._changes = group.conn.total_changes  # rolled-back changes count too: compare on success
         except BaseException:
             group._settle()  # the batch, if any, goes on without this request
@@ -169,10 +194,13 @@ class _Transaction(Generic[T]):
         group = self._group
         conn = group.conn
         try:
+            later, group._request_later = group._request_later, []
             if exc_type is None:
                 conn.execute("RELEASE request")
-                if conn.total_changes != self._changes:
+                if conn.total_changes != self._changes or later:
                     group._batch_wrote = True
+                for sql, args in later:
+                    group._batch_later.setdefault(sql, []).append(args)
             elif conn.in_transaction:
                 conn.execute("ROLLBACK TO request")
                 conn.execute("RELEASE request")

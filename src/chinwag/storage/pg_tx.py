@@ -54,6 +54,9 @@ class PostgresTx:
     async def before(self, sql: str, *args: Any) -> Row | None:
         return await self.one(sql, *args)
 
+    async def at_commit(self, sql: str, *args: Any) -> None:
+        await self.run(sql, *args)  # at once: its locks (the outbox lane's row) order commits (#72)
+
 
 class PostgresWriteTx(PostgresTx):
     """A write transaction whose BEGIN is sent with its first statement's turn, not before it.

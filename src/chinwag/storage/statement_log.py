@@ -33,7 +33,7 @@ def install(prefix: str) -> None:
 
     path = f"{prefix}.{os.getpid()}"
     for cls in TX_CLASSES:
-        for name in ("one", "all", "values", "run"):
+        for name in ("one", "all", "values", "run", "at_commit"):
             _originals[(cls, name)] = getattr(cls, name)
             setattr(cls, name, _recording(getattr(cls, name), path))
 

@@ -67,25 +67,30 @@ class NewDelivery:
     date: str
 
 
-async def enqueue(tx: Tx, d: NewDelivery) -> None:
-    """Lock the lane (creating it), then insert: see the module docstring for why in this order."""
-    await tx.run(
-        "INSERT INTO webhook_lanes (lane, version, has_work, next_at, lease_until) VALUES (?, 1, 1, ?, 0)"
-        " ON CONFLICT (lane) DO UPDATE SET version = webhook_lanes.version + 1, has_work = 1,"
-        " next_at = CASE WHEN webhook_lanes.has_work = 1 THEN webhook_lanes.next_at ELSE excluded.next_at END",
-        d.lane,
-        d.now,
-    )
-    await _insert(tx, d, PENDING, None)
+_LANE_UPSERT = (
+    "INSERT INTO webhook_lanes (lane, version, has_work, next_at, lease_until) VALUES (?, 1, 1, ?, 0)"
+    " ON CONFLICT (lane) DO UPDATE SET version = webhook_lanes.version + 1, has_work = 1,"
+    " next_at = CASE WHEN webhook_lanes.has_work = 1 THEN webhook_lanes.next_at ELSE excluded.next_at END"
+)
+
+
+async def enqueue(tx: Tx, d: NewDelivery, *, read_back: bool = False) -> None:
+    """Lock the lane (creating it), then insert: see the module docstring for why in this order.
+    Both through `Tx.at_commit` (on SQLite they join the group commit's batch end) unless the
+    caller reads the row back in this transaction (`read_back`, a replay)."""
+    write = tx.run if read_back else tx.at_commit
+    await write(_LANE_UPSERT, d.lane, d.now)
+    await _insert(tx, d, PENDING, None, read_back)
 
 
 async def enqueue_done(tx: Tx, d: NewDelivery, status: str, error: str) -> None:
     """A delivery recorded as already settled (a target chinwag does not deliver to)."""
-    await _insert(tx, d, status, error)
+    await _insert(tx, d, status, error, False)
 
 
-async def _insert(tx: Tx, d: NewDelivery, status: str, error: str | None) -> None:
-    await tx.run(
+async def _insert(tx: Tx, d: NewDelivery, status: str, error: str | None, read_back: bool) -> None:
+    write = tx.run if read_back else tx.at_commit
+    await write(
         "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
         " token, status, attempts, next_at, created_at, error, date_created, date_updated)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
