@@ -39,7 +39,7 @@ import httpx
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import ChatGrant
 
-from bench.servers import BENCH_DIR, free_port, pinned, python_env, serving
+from bench.servers import BENCH_DIR, cpus, free_port, pinned, python_env, serving
 
 SID = "AC" + "d" * 32
 TOKEN = "e" * 32
@@ -205,16 +205,6 @@ async def post_at(base: str, small: list[str], rate: float, seconds: float) -> i
             await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
         await asyncio.gather(*tasks)
     return done
-
-
-def cpus() -> tuple[str | None, str | None]:
-    """(the server's CPU, everyone else's): the server on the last core and wrk, the clients and
-    the poster on the others, as bench/run pins (bench/README.md "Choices"): what the server
-    can do is then measured, not how the clients' load on a small machine shares its core."""
-    cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2:
-        return None, None
-    return str(cores[-1]), ",".join(str(c) for c in cores[:-1])
 
 
 def wrk(base: str, requests: Path, seconds: int) -> float:

@@ -31,13 +31,37 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpus() -> tuple[str | None, str | None]:
+    """(the server's CPU, everyone else's) for the drivers that pin by hand (bench/webhooks.py,
+    bench/realtime.py): the server on the last core, load generators, receivers and clients on the
+    others, as bench/run pins (bench/README.md "Choices"); (None, None) on one core."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None, None
+    return str(cores[-1]), ",".join(str(c) for c in cores[:-1])
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (e.g. `chinwag serve`'s workers and webhook delivery process)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
 def pinned(cmd: list[str], cpus: str | None) -> list[str]:
     return ["taskset", "-c", cpus, *cmd] if cpus else cmd
 
 
 @contextmanager
-def serving(cmd: list[str], env: dict[str, str], log: Path, health_url: str, timeout: float = 60.0) -> Iterator[None]:
-    """Run a server (its own process group) until the block ends; ready once `health_url` is 200."""
+def serving(
+    cmd: list[str], env: dict[str, str], log: Path, health_url: str, timeout: float = 60.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server (its own process group) until the block ends; ready once `health_url` is 200.
+    Yields the process."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -55,7 +79,7 @@ def serving(cmd: list[str], env: dict[str, str], log: Path, health_url: str, tim
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{health_url} not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
-        yield
+        yield proc
     finally:
         _stop(proc)
 

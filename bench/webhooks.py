@@ -2,11 +2,12 @@
 commit-to-delivery latency. One `chinwag serve --workers 1` on SQLite, a fast loopback receiver
 (bench/webhook_receiver.py), wrk for the posting rates.
 
-    python -m bench.webhooks [--duration 5] [--rounds 2] [--events 5000]
+    python -m bench.webhooks [--duration 5] [--rounds 4] [--events 5000]
 
 1. **post-message-hooked**: `POST …/Messages` with `X-Twilio-Webhook-Enabled: true`, the account's
    post-event URL set to the receiver vs unset (same server, same requests, rounds alternating).
-   Target >= 0.8x. Delivery runs in the same worker meanwhile, as it would in production.
+   Target >= 0.8x. The delivery process `chinwag serve` starts beside its worker delivers meanwhile,
+   as it would in production; the rounds alternate which side goes first.
 2. **delivery-throughput**: `events` messages are posted by a server that does not deliver
    (`CHINWAG_WEBHOOK_DISPATCH=0`), filling the outbox; then a normal server starts on the same
    database and drains it: events/s from the first to the last arrival. Target ≥ 1,000/s.
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import base64
 import json
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -34,7 +36,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.servers import BENCH_DIR, free_port, python_env, serving
+from bench.servers import BENCH_DIR, children, cpus, free_port, pinned, python_env, serving
 
 SID = "AC" + "b" * 32
 TOKEN = "c" * 32
@@ -75,8 +77,33 @@ def setup(client: httpx.Client, chats: int = 100) -> list[tuple[str, str]]:
     return pairs
 
 
+SERVER_CPU, OTHER_CPUS = cpus()  # None, None with --no-pin (set in main)
+
+
+def start(stack: ExitStack, cmd: list[str], env: dict[str, str], log: Path, health: str) -> None:
+    """`chinwag serve` pinned to the server's CPU as bench/run pins it, except for the webhook
+    delivery process it starts beside its worker: that one may run on any CPU, as it would on a
+    production machine with a core to spare (it runs at nice 10 and yields to requests where it
+    shares one; events/delivery_process.py)."""
+    proc = stack.enter_context(serving(pinned(cmd, SERVER_CPU), env, log, health))
+    if SERVER_CPU is not None:
+        for pid in children(proc.pid):
+            if b"delivery_process" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.sched_setaffinity(pid, os.sched_getaffinity(0) | {int(SERVER_CPU)})
+
+
+def receiving(stack: ExitStack, work: Path, name: str) -> str:
+    """The receiver, on the load generator's CPUs: it stands for an app on another machine."""
+    rport = free_port()
+    receiver = f"http://127.0.0.1:{rport}"
+    rcmd = [sys.executable, "-m", "bench.webhook_receiver", "--port", str(rport)]
+    stack.enter_context(serving(pinned(rcmd, OTHER_CPUS), python_env(), work / name, receiver + "/stats"))
+    return receiver
+
+
 def wrk(base: str, requests: Path, seconds: int) -> float:
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), base, "--", str(requests)]
+    cmd = pinned(["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s"], OTHER_CPUS)
+    cmd += ["-s", str(LUA), base, "--", str(requests)]
     cmd += [AUTH, HEADER]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
@@ -126,24 +153,27 @@ def written_at(path: Path) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4, help="an even number: the sides alternate going first")
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument(
         "--emit-only", action="store_true", help="posting ratio only, with no delivery in the server (the outbox cost)"
     )
+    parser.add_argument("--no-pin", action="store_true", help="no CPU pinning (bench/README.md, Choices)")
     args = parser.parse_args()
+    if args.no_pin:
+        global SERVER_CPU, OTHER_CPUS
+        SERVER_CPU, OTHER_CPUS = None, None
     work = Path(tempfile.mkdtemp(prefix="chinwag-webhook-bench-"))
     db = f"sqlite:///{work / 'bench.db'}"
     results: dict[str, object] = {}
+    if OTHER_CPUS is not None:  # this process (set-up, the latency clients) off the server's core
+        os.sched_setaffinity(0, {int(c) for c in OTHER_CPUS.split(",")})
     with ExitStack() as stack:
-        rport = free_port()
-        receiver = f"http://127.0.0.1:{rport}"
-        rcmd = [sys.executable, "-m", "bench.webhook_receiver", "--port", str(rport)]
-        stack.enter_context(serving(rcmd, python_env(), work / "receiver.log", receiver + "/stats"))
+        receiver = receiving(stack, work, "receiver.log")
 
         # 1. posting with and without a post-event hook
         cmd, env, base = chinwag(db, work / "a.log", dispatch=not args.emit_only)
-        stack.enter_context(serving(cmd, env, work / "chinwag-a.log", base + "/health"))
+        start(stack, cmd, env, work / "chinwag-a.log", base + "/health")
         client = stack.enter_context(httpx.Client(base_url=base, auth=(SID, TOKEN), timeout=60))
         pairs = setup(client)
         lines = [f"POST\t/v1/Conversations/{s}/Messages\t{urlencode({'Author': a, 'Body': 'Hello, bench.'})}\n"
@@ -151,8 +181,10 @@ def main() -> int:
         requests = work / "post.requests"
         requests.write_text("".join(lines))
         rates: dict[str, list[float]] = {"without": [], "with": []}
-        for _ in range(args.rounds):
-            for side in ("without", "with"):
+        for n in range(args.rounds):
+            # ABBA: every round's posts grow the database, which slows the next round a little, so
+            # the sides take turns going first (always "without" first favoured it).
+            for side in ("without", "with") if n % 2 == 0 else ("with", "without"):
                 set_hook(client, receiver + "/hook" if side == "with" else "")
                 wrk(base, requests, 1)  # warm-up
                 rates[side].append(wrk(base, requests, args.duration))
@@ -186,19 +218,16 @@ def main() -> int:
 
     # 2. delivery throughput: fill the outbox with a non-delivering server, then drain it
     with ExitStack() as stack:
-        rport = free_port()
-        receiver = f"http://127.0.0.1:{rport}"
-        rcmd = [sys.executable, "-m", "bench.webhook_receiver", "--port", str(rport)]
-        stack.enter_context(serving(rcmd, python_env(), work / "receiver2.log", receiver + "/stats"))
+        receiver = receiving(stack, work, "receiver2.log")
         with ExitStack() as filling:
             cmd, env, base = chinwag(db, work / "b.log", dispatch=False)
-            filling.enter_context(serving(cmd, env, work / "chinwag-b.log", base + "/health"))
+            start(filling, cmd, env, work / "chinwag-b.log", base + "/health")
             client = filling.enter_context(httpx.Client(base_url=base, auth=(SID, TOKEN), timeout=60))
             set_hook(client, receiver + "/hook")
             pairs = setup(client, 50)
             asyncio.run(post_many(base, pairs, args.events, 16))
         cmd, env, base = chinwag(db, work / "c.log")
-        stack.enter_context(serving(cmd, env, work / "chinwag-c.log", base + "/health"))
+        start(stack, cmd, env, work / "chinwag-c.log", base + "/health")
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             got = stats(receiver)
