@@ -8,6 +8,7 @@ transactions writing to one lane then allocate ids in the order they commit (doc
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,16 +81,15 @@ async def enqueue(tx: Tx, d: NewDelivery, *, read_back: bool = False) -> None:
     caller reads the row back in this transaction (`read_back`, a replay)."""
     write = tx.run if read_back else tx.at_commit
     await write(_LANE_UPSERT, d.lane, d.now)
-    await _insert(tx, d, PENDING, None, read_back)
+    await _insert(write, d, PENDING, None)
 
 
 async def enqueue_done(tx: Tx, d: NewDelivery, status: str, error: str) -> None:
     """A delivery recorded as already settled (a target chinwag does not deliver to)."""
-    await _insert(tx, d, status, error, False)
+    await _insert(tx.at_commit, d, status, error)
 
 
-async def _insert(tx: Tx, d: NewDelivery, status: str, error: str | None, read_back: bool) -> None:
-    write = tx.run if read_back else tx.at_commit
+async def _insert(write: Callable[..., Awaitable[object]], d: NewDelivery, status: str, error: str | None) -> None:
     await write(
         "INSERT INTO webhook_deliveries (sid, account_sid, conversation_sid, lane, event_type, url, method, params,"
         " token, status, attempts, next_at, created_at, error, date_created, date_updated)"
