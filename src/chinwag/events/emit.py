@@ -15,17 +15,17 @@ from chinwag.storage.repos import outbox
 STUDIO_NOTE = "studio flows are not run by chinwag: nothing was sent"
 
 
-def new_sid(noise: bytes | None = None) -> str:
+def new_sid() -> str:
     """A delivery's SID: the time in microseconds, then random. Time first, so each new row's
     entry in the SID's unique index lands at the index's end, next to the previous one: one page
     of the index written per group commit, not one random page per post (with random SIDs that
     page alone was most of what a hooked post added to the WAL; bench/webhooks.py)."""
-    return f"WD{time.time_ns() // 1000:016x}{(noise or os.urandom(8)).hex()}"
+    return f"WD{time.time_ns() // 1000:016x}{os.urandom(8).hex()}"
 
 
-def new_token(noise: bytes | None = None) -> str:
+def new_token() -> str:
     """An I-Twilio-Idempotency-Token: random (it is not indexed)."""
-    return (noise or os.urandom(16)).hex()
+    return os.urandom(16).hex()
 
 
 async def emit(
@@ -53,9 +53,8 @@ async def emit(
     for target in targets.post:
         if not fires(target, event_type, body):
             continue
-        noise = os.urandom(24)  # one system call for both random parts
         row = outbox.NewDelivery(
-            sid=new_sid(noise[:8]),
+            sid=new_sid(),
             account_sid=account_sid,
             conversation_sid=conversation_sid,
             lane=f"{key} {target.url}",
@@ -63,7 +62,7 @@ async def emit(
             url=target.url,
             method=target.method.upper(),
             params=payload,
-            token=new_token(noise[8:]),
+            token=new_token(),
             now=now,
             date=date,
         )
