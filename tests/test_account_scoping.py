@@ -19,15 +19,15 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from chinwag import bootstrap
 from chinwag.emulator import offline
 from chinwag.storage import migrate, statement_log
-from tests.conftest import Account, empty_database_url, make_client, new_account
+from tests.conftest import empty_database_url, make_client, new_account
 from tests.support.bindings import register
+from tests.support.node import run_suite
 from tests.support.scoping import judge
 from tests.support.servers import Server, free_port
 from tests.support.webhooks import ALLOW_LOOPBACK
@@ -106,10 +106,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[Statement]:
 def _realtime_clients(url: str, base_url: str, engine: str) -> None:
     """The realtime endpoint's statements: Twilio's own JS client through its test suite
     (tests/realtime/realtime.test.mjs, what tests/test_realtime.py runs), against this server."""
-    from tests.test_realtime import _suite
+    from tests.test_realtime import NODE_DIR
 
-    account = Account(*bootstrap.create_account(url))
-    _suite(SimpleNamespace(url=base_url, engine=engine), account, "realtime.test.mjs")  # type: ignore[arg-type]
+    account = bootstrap.create_account(url)
+    run_suite(NODE_DIR, base_url, engine, account, "realtime.test.mjs", serial=True, timeout=600)
 
 
 def _outside_the_server(url: str, base_url: str, prefix: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -21,7 +20,7 @@ import pytest
 
 from chinwag import bootstrap
 from tests.conftest import ENGINES, Account, Running, make_client, serving
-from tests.support.node import npm_ci, tool
+from tests.support.node import npm_ci, run_suite, tool
 
 NODE_DIR = Path(__file__).resolve().parent / "realtime"
 
@@ -34,29 +33,10 @@ def realtime_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 
 
 def _suite(running: Running, account: Account, *files: str) -> str:
-    node = tool("node")
-    npm_ci(NODE_DIR)
-    env = {
-        **os.environ,
-        "CHINWAG_URL": running.url,
-        "CHINWAG_ACCOUNT_SID": account.sid,
-        "CHINWAG_AUTH_TOKEN": account.token,
-        "NO_COLOR": "1",
-    }
-    done = subprocess.run(
-        [node, "--test", "--test-reporter=spec", "--test-concurrency=1", *files],
-        cwd=NODE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    """The suite shares the account's settings (webhooks, reachability) between files: one at a time."""
+    return run_suite(
+        NODE_DIR, running.url, running.engine, (account.sid, account.token), *files, serial=True, timeout=600
     )
-    report = done.stdout + done.stderr
-    print(report)  # shown by pytest -rP
-    assert done.returncode == 0, f"realtime suite failed on {running.engine}:\n{report}"
-    counts = dict(re.findall(r"^\S+ (pass|fail|cancelled) (\d+)$", report, re.MULTILINE))
-    assert counts.get("fail") == "0" and counts.get("cancelled") == "0" and int(counts.get("pass", 0)) > 0, report
-    return report
 
 
 def test_realtime_client_suite(realtime_server: Running) -> None:

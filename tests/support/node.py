@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -45,3 +46,36 @@ def npm_ci(node_dir: Path) -> None:
         )
         assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
         stamp.touch()
+
+
+def run_suite(
+    node_dir: Path,
+    url: str,
+    engine: str,
+    account: tuple[str, str],
+    *files: str,
+    serial: bool = False,
+    timeout: int = 300,
+) -> str:
+    """`node --test` on `files` in `node_dir` (its locked packages installed first) against the
+    server at `url` as `account` (sid, token); fails the test unless every node test passed.
+    `serial`: one file at a time (suites that share an account's settings). The report."""
+    node = tool("node")
+    npm_ci(node_dir)
+    sid, token = account
+    env = {**os.environ, "CHINWAG_URL": url, "CHINWAG_ACCOUNT_SID": sid, "CHINWAG_AUTH_TOKEN": token, "NO_COLOR": "1"}
+    flags = ["--test-concurrency=1"] if serial else []
+    done = subprocess.run(
+        [node, "--test", "--test-reporter=spec", *flags, *files],
+        cwd=node_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    report = done.stdout + done.stderr
+    print(report)  # shown by pytest -rP
+    assert done.returncode == 0, f"{node_dir.name} suite failed on {engine}:\n{report}"
+    counts = dict(re.findall(r"^\S+ (pass|fail|cancelled) (\d+)$", report, re.MULTILINE))
+    assert counts.get("fail") == "0" and counts.get("cancelled") == "0" and int(counts.get("pass", 0)) > 0, report
+    return report
