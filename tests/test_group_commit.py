@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,24 @@ def _setup(path: Path, *statements: str) -> None:
         conn.execute(sql)
     conn.commit()
     conn.close()
+
+
+Writes = Callable[[SqliteDatabase], list[Coroutine[Any, Any, object]]]
+
+
+def _in_batches(path: Path, *batches: Writes) -> list[list[object]]:
+    """Each batch's writes posted together (so they share one group commit), one batch after the
+    other; each write's result or exception."""
+
+    async def main() -> list[list[object]]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        try:
+            return [list(await asyncio.gather(*writes(db), return_exceptions=True)) for writes in batches]
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
 
 
 def _rows(path: Path, table: str = "t") -> list[int]:
@@ -82,18 +102,12 @@ def test_a_failing_commit_fails_every_request_of_its_batch(tmp_path: Path) -> No
         async with db.write() as tx:
             await tx.run("INSERT INTO child (n, parent) VALUES (?, ?)", n, parent)
 
-    async def main() -> tuple[list[object], list[object]]:
-        db = SqliteDatabase(str(path))
-        await db.start()
-        try:
-            # Posted together, these land in one batch; the orphan makes its COMMIT fail.
-            first = await asyncio.gather(_insert(db, 1), add_child(db, 10, 999), _insert(db, 2), return_exceptions=True)
-            second = await asyncio.gather(_insert(db, 3), _insert(db, 4), return_exceptions=True)
-        finally:
-            await db.close()
-        return list(first), list(second)
-
-    first, second = asyncio.run(main())
+    # Posted together, these land in one batch; the orphan makes its COMMIT fail.
+    first, second = _in_batches(
+        path,
+        lambda db: [_insert(db, 1), add_child(db, 10, 999), _insert(db, 2)],
+        lambda db: [_insert(db, 3), _insert(db, 4)],
+    )
     assert all(isinstance(r, sqlite3.IntegrityError) for r in first), first
     assert second == [3, 4]
     assert _rows(path) == [3, 4]
@@ -257,19 +271,11 @@ def test_a_failing_at_commit_statement_fails_the_whole_batch(tmp_path: Path) -> 
     path = tmp_path / "b.db"
     _setup(path, "CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL CHECK (n < 100))")
 
-    async def main() -> tuple[list[object], list[object]]:
-        db = SqliteDatabase(str(path))
-        await db.start()
-        try:
-            first = await asyncio.gather(
-                _insert_later(db, 1), _insert_later(db, 100), _insert_later(db, 2), return_exceptions=True
-            )
-            second = await asyncio.gather(_insert_later(db, 3), _insert_later(db, 4), return_exceptions=True)
-        finally:
-            await db.close()
-        return list(first), list(second)
-
-    first, second = asyncio.run(main())
+    first, second = _in_batches(
+        path,
+        lambda db: [_insert_later(db, 1), _insert_later(db, 100), _insert_later(db, 2)],
+        lambda db: [_insert_later(db, 3), _insert_later(db, 4)],
+    )
     assert all(isinstance(r, sqlite3.IntegrityError) for r in first), first
     assert second == [3, 4]
     assert _rows(path) == [3, 4]
