@@ -3,6 +3,8 @@ and the row locks that keep one Sync object's event ids in commit order on Postg
 
 from __future__ import annotations
 
+from typing import Any
+
 from chinwag.domain.models import Message, Participant, User
 from chinwag.storage.db import Tx
 from chinwag.storage.repos import messages as message_repo
@@ -75,18 +77,26 @@ async def is_member(tx: Tx, conversation_sid: str, user_sid: str) -> bool:
     return bool(rows)
 
 
+async def _key_range(
+    tx: Tx, select: str, owner: tuple[str, str], key: str, start: object, descending: bool, limit: int
+) -> list[Any]:
+    """Rows of `select` whose `owner` column has that value, by `key` from `start` (inclusive) in
+    the given order: how every Sync list or map is paged."""
+    column, value = owner
+    where, args = f"{column} = ?", list[object]([value])
+    if start is not None:
+        where += f" AND {key} <= ?" if descending else f" AND {key} >= ?"
+        args.append(start)
+    order = "DESC" if descending else "ASC"
+    return await tx.values(f"{select} WHERE {where} ORDER BY {key} {order} LIMIT ?", *args, limit)
+
+
 async def messages_page(
     tx: Tx, conversation_sid: str, start: int | None, descending: bool, limit: int
 ) -> list[Message]:
     """Up to `limit` messages from index `start` (inclusive) in the given order."""
-    where, args = "conversation_sid = ?", list[object]([conversation_sid])
-    if start is not None:
-        where += " AND msg_index <= ?" if descending else " AND msg_index >= ?"
-        args.append(start)
-    order = "DESC" if descending else "ASC"
-    rows = await tx.values(
-        f"SELECT {message_repo.COLUMNS} FROM messages WHERE {where} ORDER BY msg_index {order} LIMIT ?", *args, limit
-    )
+    select = f"SELECT {message_repo.COLUMNS} FROM messages"
+    rows = await _key_range(tx, select, ("conversation_sid", conversation_sid), "msg_index", start, descending, limit)
     return [message_repo.from_row(r) for r in rows]
 
 
@@ -94,25 +104,15 @@ async def roster_page(
     tx: Tx, conversation_sid: str, start: str | None, descending: bool, limit: int
 ) -> list[Participant]:
     """Participants by SID (the roster's keys), from `start` (inclusive)."""
-    where, args = "conversation_sid = ?", [conversation_sid]
-    if start is not None:
-        where += " AND sid <= ?" if descending else " AND sid >= ?"
-        args.append(start)
-    order = "DESC" if descending else "ASC"
-    rows = await tx.values(f"{participant_repo._SELECT} WHERE {where} ORDER BY sid {order} LIMIT ?", *args, limit)
+    select = participant_repo._SELECT
+    rows = await _key_range(tx, select, ("conversation_sid", conversation_sid), "sid", start, descending, limit)
     return [participant_repo.from_row(r) for r in rows]
 
 
 async def convs_page(tx: Tx, user_sid: str, start: str | None, descending: bool, limit: int) -> list[Participant]:
     """The user's chat participants by conversation SID (the `.convs` keys), from `start` (inclusive)."""
-    where, args = "user_sid = ?", [user_sid]
-    if start is not None:
-        where += " AND conversation_sid <= ?" if descending else " AND conversation_sid >= ?"
-        args.append(start)
-    order = "DESC" if descending else "ASC"
-    rows = await tx.values(
-        f"{participant_repo._SELECT} WHERE {where} ORDER BY conversation_sid {order} LIMIT ?", *args, limit
-    )
+    select = participant_repo._SELECT
+    rows = await _key_range(tx, select, ("user_sid", user_sid), "conversation_sid", start, descending, limit)
     return [participant_repo.from_row(r) for r in rows]
 
 
