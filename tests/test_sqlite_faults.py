@@ -139,4 +139,8 @@ def test_a_database_made_unwritable_while_serving_is_a_503_until_it_is_writable_
         bodies = [m["body"] for m in http.get(f"/v1/Conversations/{conv}/Messages").json()["messages"]]
         assert bodies == ["before", "after"]
         log = running.server.log_path.read_text()
-        assert "Traceback" not in log and log.count("database fault") == 1, log[-3000:]
+        # Once per process at most: the worker's requests said it once, and the webhook delivery
+        # process, if its first write (a prune at start) fell in the window, once more, as its own.
+        assert "Traceback" not in log, log[-3000:]
+        delivery = log.count("in the webhook delivery process")
+        assert log.count("database fault") - delivery == 1 and delivery <= 1, log[-3000:]

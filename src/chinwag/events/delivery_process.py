@@ -33,6 +33,7 @@ from collections.abc import Callable
 from chinwag import logs
 from chinwag.config import load_settings
 from chinwag.events import wake
+from chinwag.storage import faults
 
 log = logging.getLogger("chinwag.webhooks")
 
@@ -156,6 +157,8 @@ def main() -> None:
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
     logs.configure(load_settings().log_level)
+    # Its faults are its own (it shares the workers' log): say whose, and that it retries.
+    faults.monitor.where = "the webhook delivery process"
     asyncio.run(_serve())
 
 

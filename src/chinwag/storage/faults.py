@@ -108,6 +108,9 @@ class FaultMonitor:
     error and the next as read-only): per kind, it was said once for each (docs/decisions.md #50)."""
 
     def __init__(self) -> None:
+        # Which process this is, for a process that answers no requests (the webhook delivery
+        # process): its reports say so, and that it retries instead of answering 503.
+        self.where = ""
         self.failing: StorageFault | None = None
         self.since: float = 0.0
         self._reported = float("-inf")  # when a fault was last logged (time.monotonic())
@@ -122,12 +125,21 @@ class FaultMonitor:
         self._refused += 1
         if now - self._reported >= REPORT_INTERVAL:
             self._reported = now
-            log.error(
-                "database fault (%s): %s; answering 503 until it clears (%d refused since the last report)",
-                fault.kind,
-                fault.detail,
-                self._refused,
-            )
+            if self.where:
+                log.error(
+                    "database fault (%s) in %s: %s; retrying until it clears (%d failed since the last report)",
+                    fault.kind,
+                    self.where,
+                    fault.detail,
+                    self._refused,
+                )
+            else:
+                log.error(
+                    "database fault (%s): %s; answering 503 until it clears (%d refused since the last report)",
+                    fault.kind,
+                    fault.detail,
+                    self._refused,
+                )
             self._refused = 0
             self._unanswered = True
 
