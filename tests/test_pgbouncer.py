@@ -14,8 +14,10 @@ meet each other on pgbouncer's shared server connections (`test_named_statements
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -23,14 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import asyncpg
 import httpx
 import pytest
 
+from chinwag.storage.repos import outbox
 from tests import test_concurrency, test_messages, test_user_conversations, test_users, test_webhook_delivery
 from tests.conftest import Account, Running, make_client
 from tests.support.pgbouncer import pgbouncer
 from tests.support.receiver import receiving
-from tests.support.servers import BOOT_ACCOUNT_SID, BOOT_AUTH_TOKEN, Server, free_port, pg_schema
+from tests.support.servers import BOOT_ACCOUNT_SID, BOOT_AUTH_TOKEN, PG_BASE, Server, free_port, pg_schema
 from tests.support.webhooks import ALLOW_LOOPBACK, HOOK_ENV
 
 
@@ -40,6 +44,7 @@ class Bounced(Running):
     tests' own set-up (accounts, raw SQL), which is not what is under test."""
 
     direct_url: str = ""
+    listener_name: str = ""  # the application_name of its LISTEN connections
 
     @property
     def database_url(self) -> str:
@@ -55,12 +60,13 @@ def bounced(
         direct = stack.enter_context(pg_schema())
         through = stack.enter_context(pgbouncer(direct.rsplit("search_path=", 1)[1]))
         extra = dict(env or {})
+        name = "chinwag_t_listen_" + uuid.uuid4().hex[:8]  # its own, among the other tests' servers
         if listen:
-            extra["CHINWAG_LISTEN_DATABASE"] = direct
+            extra["CHINWAG_LISTEN_DATABASE"] = f"{direct}&application_name={name}"
         server = Server(through, free_port(), tmp / "server.log", extra, ["--workers", "2", *args])
         stack.callback(server.stop)
         server.start()
-        yield Bounced("postgres", server, direct)
+        yield Bounced("postgres", server, direct, name)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +107,7 @@ def test_listen_wakes_the_dispatcher_through_the_direct_connection(tmp_path: Pat
     """With the outbox polled only every 30 s, an event still arrives at once: LISTEN on the direct
     connection woke the dispatcher, although every write went through pgbouncer."""
     with bounced(tmp_path, args=(*ALLOW_LOOPBACK,), env={"CHINWAG_WEBHOOK_POLL": "30"}) as server:
-        delivered_after(server, within=5.0)
+        delivered_after(server, within=10.0, listener=server.listener_name)
 
 
 def test_without_a_direct_connection_the_outbox_is_polled(tmp_path: Path) -> None:
@@ -112,19 +118,36 @@ def test_without_a_direct_connection_the_outbox_is_polled(tmp_path: Path) -> Non
         assert "LISTEN connection lost" not in Path(server.server.log_path).read_text()
 
 
-def delivered_after(server: Running, within: float) -> None:
+def delivered_after(server: Running, within: float, *, listener: str | None = None) -> None:
     account = Account(BOOT_ACCOUNT_SID, BOOT_AUTH_TOKEN)
     twilio = make_client(server.url, account).conversations.v1
     with receiving() as receiver:
         twilio.configuration.webhooks().update(
             post_webhook_url=receiver.url + "/post", filters=["onConversationAdded"], method="POST"
         )
+        if listener:  # the delivery process (niced, so late on a busy machine) has its LISTEN
+            _wait_for_listen(listener, outbox.NOTIFY_CHANNEL)
         time.sleep(1.5)  # let the first poll after start pass: what follows is a wake-up's doing
         started = time.monotonic()
         conv = twilio.conversations.create(friendly_name="woken", x_twilio_webhook_enabled="true")
         got = receiver.wait_for(1, timeout=within, event="onConversationAdded")
         assert got[0].params["ConversationSid"] == conv.sid
         assert time.monotonic() - started < within
+
+
+def _wait_for_listen(application_name: str, channel: str, timeout: float = 30.0) -> None:
+    async def listening() -> bool:
+        conn = await asyncpg.connect(PG_BASE)
+        try:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND query = $2"
+            return bool(await conn.fetchval(query, application_name, f'LISTEN "{channel}"'))
+        finally:
+            await conn.close()
+
+    deadline = time.monotonic() + timeout
+    while not asyncio.run(listening()):
+        assert time.monotonic() < deadline, f"nothing LISTENs on {channel}"
+        time.sleep(0.1)
 
 
 def test_named_statements_break_behind_it(tmp_path: Path) -> None:

@@ -110,7 +110,9 @@ class Dispatcher:
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-webhooks"))
         if isinstance(self._db, PostgresDatabase) and self._db.listen is not None:
-            self._listener = Listener(*self._db.listen, {outbox.NOTIFY_CHANNEL: lambda _: self._wake.set()}, "webhook")
+            self._listener = Listener(
+                *self._db.listen, {outbox.NOTIFY_CHANNEL: lambda _: self._wake.set()}, "webhook", self._wake.set
+            )
             self._tasks.append(asyncio.create_task(self._listener.run(), name="chinwag-webhooks-listen"))
 
     async def stop(self) -> None:

@@ -55,6 +55,7 @@ class Hub:
                 *self._db.listen,
                 {NOTIFY_CHANNEL: lambda _: self._wake.set(), TYPING_CHANNEL: self._typing_notified},
                 "realtime",
+                self._wake.set,
             )
             self._tasks.append(asyncio.create_task(self._listener.run(), name="chinwag-realtime-listen"))
 

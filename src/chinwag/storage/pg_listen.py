@@ -18,15 +18,27 @@ log = logging.getLogger("chinwag.storage")
 
 class Listener:
     """`run()` (a task) holds LISTEN on each channel of `channels`, calling its callback with the
-    notification's payload; `close()` when the task was cancelled."""
+    notification's payload; `close()` when the task was cancelled.
+
+    `listening` is called each time LISTEN is in place (at start, and after every reconnect): what
+    committed before then notified nobody, so the caller looks once, as a notification would have
+    had it. Without it, an event committed while the listener was still connecting waited for the
+    next poll (30 s in a test that set it so; a niced delivery process connects late on a busy
+    machine)."""
 
     def __init__(
-        self, dsn: str, settings: dict[str, str], channels: Mapping[str, Callable[[str], None]], what: str
+        self,
+        dsn: str,
+        settings: dict[str, str],
+        channels: Mapping[str, Callable[[str], None]],
+        what: str,
+        listening: Callable[[], None],
     ) -> None:
         self._dsn = dsn
         self._settings = settings
         self._channels = channels
         self._what = what  # names the listener in the log: "webhook", "realtime"
+        self._listening = listening
         self._conn: Any = None
 
     async def run(self) -> None:
@@ -37,6 +49,7 @@ class Listener:
                 self._conn = await asyncpg.connect(self._dsn, server_settings=self._settings)
                 for channel, callback in self._channels.items():
                     await self._conn.add_listener(channel, _calling(callback))
+                self._listening()
                 while not self._conn.is_closed():
                     await asyncio.sleep(5)
             except asyncio.CancelledError:
