@@ -10,12 +10,12 @@ lock, so each transition happens once, in one process (docs/decisions.md #159).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import replace
 
 from chinwag.core import tasks
 from chinwag.core.clock import ShiftedClock
+from chinwag.core.tasks import woken_or_after
 from chinwag.domain import timers
 from chinwag.domain.deps import Deps
 from chinwag.events import API, Events, payloads
@@ -112,6 +112,5 @@ class TimerTask:
                     log.exception("timer sweep failed; retrying")
                 else:  # the database cannot write now: said once per interval, not every second
                     monitor.record(fault)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+            await woken_or_after(self._wake, self._interval)
             self._wake.clear()

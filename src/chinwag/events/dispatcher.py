@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import orjson
 
 from chinwag.core.clock import iso
+from chinwag.core.tasks import woken_or_after
 from chinwag.events import fragment
 from chinwag.events.sender import Request, Result, Sender
 from chinwag.storage.db import Database, PostgresDatabase
@@ -143,8 +144,7 @@ class Dispatcher:
                 await self._maybe_prune()
             except Exception as exc:  # a database fault is said once per interval (#50)
                 report_background_failure(log, "webhook dispatch", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+            await woken_or_after(self._wake, self._poll)
             # Let a burst of commits (and of finished lanes) land before the next write: fewer,
             # fuller transactions. A delivery process of its own on SQLite waits longer: each of
             # its transactions takes the file's write lock away from the workers (delivery_process.py).
