@@ -40,3 +40,22 @@ def test_both_server_connections_are_wal_and_synchronous_full(tmp_path: Path) ->
             await db.close()
 
     assert asyncio.run(main()) == [("wal", FULL, 1), ("wal", FULL, 1)]
+
+
+def test_no_connection_maps_the_file(tmp_path: Path) -> None:
+    """docs/decisions.md #162: a read connection drops its pages whenever another commits, and with
+    a memory map it unmapped the whole file each time too (a page fault per page touched next)."""
+    url = f"sqlite:///{tmp_path / 'chinwag.db'}"
+    migrate.upgrade(url)
+
+    async def main() -> list[int]:
+        db = open_database(url)
+        assert isinstance(db, SqliteDatabase)
+        await db.start()
+        try:
+            slot = db._slot()
+            return [conn.execute("PRAGMA mmap_size").fetchone()[0] for conn in (slot.read_conn, slot.writer.conn)]
+        finally:
+            await db.close()
+
+    assert asyncio.run(main()) == [0, 0]

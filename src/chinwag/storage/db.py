@@ -170,10 +170,14 @@ def connect_sqlite(path: str, *, any_thread: bool = False, synchronous: str = "F
     # Reads of a big database: SQLite's default page cache is 2 MB per connection, so a page of a
     # user's 50 conversations (rows scattered over the participants and conversations tables)
     # went to the OS for most of its pages once the file was past a few hundred MB (bench:
-    # user-conversations-scale). 64 MB of cache per connection (one per thread) plus reads
-    # through a memory map keep those lookups in memory; the map is address space, not RAM.
+    # user-conversations-scale). 64 MB of cache per connection (one per thread) keeps them.
     conn.execute("PRAGMA cache_size=-65536")
-    conn.execute("PRAGMA mmap_size=1073741824")
+    # No memory map (docs/decisions.md #162). A connection that sees the file changed by another
+    # (every read connection, after each commit) drops its page cache and, with a map, unmaps the
+    # whole file: each page it touches next is a page fault again. With 200 commits a second the
+    # user fetches between them paid twice what they paid without the map (bench/realtime.py),
+    # and without it the 10^6-row scale bench is no slower.
+    conn.execute("PRAGMA mmap_size=0")
     # Each request is a SAVEPOINT of its group-commit batch (storage/group_commit.py), and SQLite
     # keeps a copy of every page a savepoint changes, to roll it back. With the default temporary
     # store that copy spills to a temporary FILE past 64 KiB: a hooked message post (message,
