@@ -128,6 +128,19 @@ class Tail:
         """From the log's current end; holes waited for on PostgreSQL only."""
         return cls(await newest_id(db), gap_wait=0.0 if db.engine == "sqlite" else POSTGRES_GAP_WAIT)
 
+    @property
+    def in_commit_order(self) -> bool:
+        """Ids become visible in id order (SQLite: one writer at a time), so every id at or below
+        the newest visible one has committed: nothing can appear below it later."""
+        return self.gap_wait == 0.0
+
+    def skip_to(self, newest: int) -> None:
+        """Every event up to `newest` is handed out (to nobody); only `in_commit_order`."""
+        if newest > self.cursor:
+            self.cursor = newest
+            self._holes.clear()
+            self._given = {i for i in self._given if i > newest}
+
     async def read(self, db: Database, limit: int = 500) -> list[SyncEvent]:
         events = await after(db, self.cursor, limit)
         fresh = [e for e in events if e.id not in self._given]

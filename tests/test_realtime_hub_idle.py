@@ -1,0 +1,116 @@
+"""The hub of a process where nobody subscribes (a REST-only server, or one whose chat clients are
+on other workers) moves past the log's new events without reading them (realtime/hub.py); a
+subscription, even one made while it does so, still hears every event that commits after it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chinwag.realtime import log
+from chinwag.realtime.hub import Hub
+from chinwag.storage import migrate
+from chinwag.storage.db import SqliteDatabase
+from chinwag.storage.repos import realtime_events as repo
+from chinwag.storage.repos.realtime_events import NewEvent
+
+
+class _Socket:
+    """What the hub needs of a connection (realtime/session.py's Connection): who it is, what it
+    subscribed to, and a notify that records what was pushed."""
+
+    def __init__(self) -> None:
+        self.grant = type("Grant", (), {"account_sid": "AC1", "identity": "alice"})()
+        self.user_sid = "US1"
+        self.subscribed: set[str] = set()
+        self.replaying: dict[str, list[Any]] = {}
+        self.pushed: list[int] = []
+
+    def notify(self, message_type: str, payload: bytes) -> None:
+        import orjson
+
+        self.pushed.append(orjson.loads(payload)["event"]["item_index"])
+
+
+async def _post(db: SqliteDatabase, n: int) -> None:
+    async with db.write() as tx:
+        await repo.insert(tx, [NewEvent("AC1", "CH1.msgs", "list", "list_item_added", None, n, {"n": n})], "d")
+
+
+async def _hub(db: SqliteDatabase) -> Hub:
+    """A hub whose tail is driven by the test alone: `start()` would also run its loop, which
+    drains on every commit's wake-up and would hide what one `drain` does."""
+    hub = Hub(db, poll=60)
+    hub._tail = await log.Tail.start(db)
+    return hub
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> str:
+    path = tmp_path / "hub.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+def test_an_idle_hub_skips_the_events_and_a_later_subscriber_hears_the_next(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+    real_read = log.Tail.read
+
+    async def counting_read(self: log.Tail, db: Any, limit: int = 500) -> list[log.SyncEvent]:
+        read.append(self.cursor)
+        return await real_read(self, db, limit)
+
+    monkeypatch.setattr(log.Tail, "read", counting_read)
+
+    async def run() -> list[int]:
+        db = SqliteDatabase(db_path)
+        await db.start()
+        hub = await _hub(db)
+        try:
+            for n in (1, 2, 3):
+                await _post(db, n)
+                await hub.drain()
+            assert read == []  # nobody subscribed: nothing was read
+            socket = _Socket()
+            hub.subscribe(socket, "CH1.msgs")  # type: ignore[arg-type]
+            await _post(db, 4)
+            await hub.drain()
+            return socket.pushed
+        finally:
+            await db.close()
+
+    assert asyncio.run(run()) == [4]
+
+
+def test_a_subscription_made_while_the_idle_hub_looks_hears_what_commits_meanwhile(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the hub guards against: it finds nobody subscribed and asks for the newest id; a
+    client subscribes (its replay reading before the next event commits) and the event commits,
+    all before that answer. Moving past the newest id would lose the event for that client."""
+
+    async def run() -> list[int]:
+        db = SqliteDatabase(db_path)
+        await db.start()
+        hub = await _hub(db)
+        socket = _Socket()
+        real_newest = log.newest_id
+
+        async def newest_while_a_client_subscribes(database: Any) -> int:
+            hub.subscribe(socket, "CH1.msgs")  # type: ignore[arg-type]
+            await _post(db, 7)
+            return await real_newest(database)
+
+        monkeypatch.setattr(log, "newest_id", newest_while_a_client_subscribes)
+        try:
+            await hub.drain()
+            return socket.pushed
+        finally:
+            await db.close()
+
+    assert asyncio.run(run()) == [7]
