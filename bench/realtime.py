@@ -14,8 +14,9 @@ message lists of its conversations.
    every member, the time from the POST leaving to the member's `list_item_added` arriving.
    Target: p99 < 200 ms.
 2. **rest-under-realtime**: user fetches (wrk) while nothing is posted vs while messages are
-   posted at 200 a second, spread over conversations of 10 connected members each (2,000 pushes
-   a second). Target: the fetch rate with posting >= 0.8x without.
+   posted at 200 a second (bench/poster.py, a process of its own), spread over conversations of
+   10 connected members each (2,000 pushes a second). Target: the fetch rate with posting >= 0.8x
+   without.
 """
 
 from __future__ import annotations
@@ -184,27 +185,11 @@ async def fan_out(base: str, big: str, clients: list[Client], members: int, mess
     }
 
 
-async def post_at(base: str, small: list[str], rate: float, seconds: float) -> int:
-    """Messages at `rate` a second over the small conversations, for `seconds`; how many."""
-    done = 0
-    async with httpx.AsyncClient(base_url=base, auth=(SID, TOKEN), timeout=30) as rest:
-        started = time.monotonic()
-
-        async def one(i: int) -> None:
-            nonlocal done
-            sid = small[i % len(small)]
-            r = await rest.post(f"/v1/Conversations/{sid}/Messages", data={"Author": "bench", "Body": f"p{i}"})
-            r.raise_for_status()
-            done += 1
-
-        tasks = []
-        i = 0
-        while time.monotonic() - started < seconds:
-            tasks.append(asyncio.create_task(one(i)))
-            i += 1
-            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
-        await asyncio.gather(*tasks)
-    return done
+def posting(base: str, small: list[str], rate: float, seconds: float) -> subprocess.Popen[str]:
+    """bench/poster.py posting `rate` messages a second over `small` for `seconds`, on the cores
+    the server does not have (its stdout: how many it posted)."""
+    cmd = [sys.executable, "-m", "bench.poster", base, SID, TOKEN, str(rate), str(seconds), *small]
+    return subprocess.Popen(pinned(cmd, cpus()[1]), env=python_env(), stdout=subprocess.PIPE, text=True)
 
 
 def wrk(base: str, requests: Path, seconds: int) -> float:
@@ -225,10 +210,13 @@ async def rest_under_realtime(
     rates: dict[str, list[float]] = {"quiet": [], "posting": []}
     for _ in range(2):
         rates["quiet"].append(await loop.run_in_executor(None, wrk, base, requests, duration))
-        posting = asyncio.create_task(post_at(base, small, 200, duration + 1))
+        poster = posting(base, small, 200, duration + 1)
         await asyncio.sleep(0.5)
         rates["posting"].append(await loop.run_in_executor(None, wrk, base, requests, duration))
-        posted = await posting
+        out, _ = await loop.run_in_executor(None, poster.communicate)
+        if poster.returncode != 0:
+            raise RuntimeError("bench.poster failed")
+        posted = int(out)
     quiet, busy = statistics.mean(rates["quiet"]), statistics.mean(rates["posting"])
     return {
         "fetch_quiet_rps": round(quiet),
