@@ -116,10 +116,9 @@ class Hub:
             # Nobody here subscribes to anything (a REST-only server, or its clients are on other
             # workers): the events are nobody's here, and reading and decoding them after every
             # commit was a tenth of what a message post cost (bench/realtime.py; decisions #163).
-            # Move past them.
-            # If a client subscribed meanwhile, read as usual instead: its replay may have read
-            # before an event committed that the hub must then hand it. (One that came and went
-            # meanwhile needs nothing.)
+            # Move past them. If a client subscribed meanwhile, read as usual instead: its replay
+            # may have read before an event committed that the hub must then hand it. (One that
+            # came and went meanwhile needs nothing.)
             newest = await event_log.newest_id(self._db)
             if not self._by_object:
                 self._tail.skip_to(newest)

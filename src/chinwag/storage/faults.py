@@ -125,21 +125,15 @@ class FaultMonitor:
         self._refused += 1
         if now - self._reported >= REPORT_INTERVAL:
             self._reported = now
-            if self.where:
-                log.error(
-                    "database fault (%s) in %s: %s; retrying until it clears (%d failed since the last report)",
-                    fault.kind,
-                    self.where,
-                    fault.detail,
-                    self._refused,
-                )
-            else:
-                log.error(
-                    "database fault (%s): %s; answering 503 until it clears (%d refused since the last report)",
-                    fault.kind,
-                    fault.detail,
-                    self._refused,
-                )
+            where, consequence = (f" in {self.where}", "retrying") if self.where else ("", "answering 503")
+            log.error(
+                "database fault (%s)%s: %s; %s until it clears (%d refused since the last report)",
+                fault.kind,
+                where,
+                fault.detail,
+                consequence,
+                self._refused,
+            )
             self._refused = 0
             self._unanswered = True
 
