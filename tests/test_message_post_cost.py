@@ -16,7 +16,7 @@ from chinwag.domain.deps import Deps
 from chinwag.domain.messages import MessageInput
 from chinwag.domain.participants import ParticipantInput
 from chinwag.storage import migrate
-from chinwag.storage.db import SqliteTx, connect_sqlite
+from chinwag.storage.sqlite_tx import SqliteTx, connect_sqlite
 
 
 def _statements_of_posts(tmp_path: Path, sms_participants: int) -> list[str]:
