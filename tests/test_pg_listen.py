@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 import asyncpg
 
@@ -14,9 +15,9 @@ from chinwag.storage.pg_listen import Listener
 from tests.support.servers import PG_BASE, pg_schema
 
 
-async def _wait(condition: object, what: str, timeout: float = 15.0) -> None:
+async def _wait(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert asyncio.get_running_loop().time() < deadline, what
         await asyncio.sleep(0.02)
 

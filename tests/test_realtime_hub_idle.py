@@ -8,8 +8,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
+from chinwag.domain.access_tokens import ChatGrant
 from chinwag.realtime import log
 from chinwag.realtime.hub import Hub
 from chinwag.storage import migrate
@@ -23,15 +25,13 @@ class _Socket:
     subscribed to, and a notify that records what was pushed."""
 
     def __init__(self) -> None:
-        self.grant = type("Grant", (), {"account_sid": "AC1", "identity": "alice"})()
+        self.grant = ChatGrant("AC1", "SK1", "alice", "IS1", expires_at=0.0, token="")
         self.user_sid = "US1"
         self.subscribed: set[str] = set()
         self.replaying: dict[str, list[Any]] = {}
         self.pushed: list[int] = []
 
     def notify(self, message_type: str, payload: bytes) -> None:
-        import orjson
-
         self.pushed.append(orjson.loads(payload)["event"]["item_index"])
 
 
