@@ -136,18 +136,21 @@ def delivered_after(server: Running, within: float, *, listener: str | None = No
 
 
 def _wait_for_listen(application_name: str, channel: str, timeout: float = 30.0) -> None:
-    async def listening() -> bool:
+    """One connection for the whole wait: a connection per look, ten a second, added to the
+    suite's own and hit PostgreSQL's max_connections in CI ("too many clients already")."""
+
+    async def wait() -> None:
         conn = await asyncpg.connect(PG_BASE)
         try:
             query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND query = $2"
-            return bool(await conn.fetchval(query, application_name, f'LISTEN "{channel}"'))
+            deadline = time.monotonic() + timeout
+            while not await conn.fetchval(query, application_name, f'LISTEN "{channel}"'):
+                assert time.monotonic() < deadline, f"nothing LISTENs on {channel}"
+                await asyncio.sleep(0.1)
         finally:
             await conn.close()
 
-    deadline = time.monotonic() + timeout
-    while not asyncio.run(listening()):
-        assert time.monotonic() < deadline, f"nothing LISTENs on {channel}"
-        time.sleep(0.1)
+    asyncio.run(wait())
 
 
 def test_named_statements_break_behind_it(tmp_path: Path) -> None:
