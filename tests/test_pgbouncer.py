@@ -136,14 +136,21 @@ def delivered_after(server: Running, within: float, *, listener: str | None = No
 
 
 def _wait_for_listen(application_name: str, channel: str, timeout: float = 30.0) -> None:
-    """One connection for the whole wait: a connection per look, ten a second, added to the
-    suite's own and hit PostgreSQL's max_connections in CI ("too many clients already")."""
+    """Until `pg_stat_activity` shows that server's LISTEN. On one connection for the whole wait,
+    and its connect tried again while PostgreSQL is full: with this module's servers up and the
+    other test worker's, max_connections (100) is reached at times ("too many clients already")."""
 
     async def wait() -> None:
-        conn = await asyncpg.connect(PG_BASE)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                conn = await asyncpg.connect(PG_BASE)
+                break
+            except asyncpg.TooManyConnectionsError:
+                assert time.monotonic() < deadline, "PostgreSQL stayed full"
+                await asyncio.sleep(0.2)
         try:
             query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND query = $2"
-            deadline = time.monotonic() + timeout
             while not await conn.fetchval(query, application_name, f'LISTEN "{channel}"'):
                 assert time.monotonic() < deadline, f"nothing LISTENs on {channel}"
                 await asyncio.sleep(0.1)
