@@ -280,3 +280,58 @@ def test_a_failing_at_commit_statement_fails_the_whole_batch(tmp_path: Path) -> 
     assert second == [3, 4]
     assert _rows(path) == [3, 4]
     assert _rows(path, "log") == [3, 4]
+
+
+async def _insert_handing(db: SqliteDatabase, n: int, got: list[list[Any]], fail: bool = False) -> int:
+    async with db.write() as tx:
+        await tx.run("INSERT INTO t (n) VALUES (?)", n)
+        hand_over = getattr(tx, "hand_over")
+        hand_over(got.append, n)
+        hand_over(got.append, -n)
+        if fail:
+            raise Boom(n)
+    return n
+
+
+def test_handed_over_values_reach_their_receiver_after_commit_with_their_request_only(tmp_path: Path) -> None:
+    """What a request hands over reaches the receiver once its batch has committed, all of a batch
+    in one call in the order the requests ran; a request that fails hands nothing."""
+    path = tmp_path / "h.db"
+    _setup(path)
+    got: list[list[Any]] = []
+
+    async def main() -> list[int | BaseException]:
+        db = SqliteDatabase(str(path))
+        await db.start()
+        try:
+            tasks = [_insert_handing(db, n, got, fail=n % 4 == 0) for n in range(1, 13)]
+            return await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await db.close()
+
+    results = asyncio.run(main())
+    ok = [r for r in results if isinstance(r, int)]
+    assert ok == [n for n in range(1, 13) if n % 4]
+    assert [v for batch in got for v in batch] == [v for n in ok for v in (n, -n)]
+    assert len(got) < len(ok)  # batched: fewer calls than requests
+
+
+def test_a_failing_batch_hands_nothing_over(tmp_path: Path) -> None:
+    path = tmp_path / "f.db"
+    _setup(path, "CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL CHECK (n < 100))")
+    got: list[list[Any]] = []
+
+    async def handing_then_failing_at_commit(db: SqliteDatabase, n: int) -> int:
+        async with db.write() as tx:
+            getattr(tx, "hand_over")(got.append, n)
+            await tx.at_commit("INSERT INTO log (n) VALUES (?)", n)  # 100 fails the batch's CHECK
+        return n
+
+    first, second = _in_batches(
+        path,
+        lambda db: [handing_then_failing_at_commit(db, 1), handing_then_failing_at_commit(db, 100)],
+        lambda db: [handing_then_failing_at_commit(db, 2)],
+    )
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in first), first
+    assert second == [2]
+    assert got == [[2]]

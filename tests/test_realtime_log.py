@@ -50,17 +50,17 @@ def _event(n: int) -> NewEvent:
     return NewEvent("AC1", f"CH{n}.msgs", "list", "list_item_added", None, n, {"n": n})
 
 
-def test_sqlite_wakes_readers_after_the_batch_commits(tmp_path: Path) -> None:
+def test_sqlite_hands_the_batch_events_over_after_it_commits(tmp_path: Path) -> None:
     path = tmp_path / "wake.db"
     migrate.upgrade(f"sqlite:///{path}")
 
-    async def run() -> list[tuple[str, int]]:
+    async def run() -> list[list[log.SyncEvent]]:
         db = SqliteDatabase(str(path))
         await db.start()
-        seen: list[tuple[str, int]] = []
+        seen: list[list[log.SyncEvent]] = []
 
-        def woken() -> None:
-            seen.append(("woken", len(seen)))
+        def woken(events: list[log.SyncEvent]) -> None:
+            seen.append(events)
 
         log.on_commit(woken)
         try:
@@ -73,6 +73,7 @@ def test_sqlite_wakes_readers_after_the_batch_commits(tmp_path: Path) -> None:
             await asyncio.sleep(0)
             got = await log.after(db, 0, 10)
             assert [(e.id, e.item_index, e.data) for e in got] == [(1, 1, {"n": 1}), (2, 2, {"n": 2})]
+            assert seen == [got]  # handed over as written: the same events the log holds
             assert got[0].notification() == {
                 "event_type": "list_item_added",
                 "event": {
@@ -94,7 +95,7 @@ def test_sqlite_wakes_readers_after_the_batch_commits(tmp_path: Path) -> None:
             await db.close()
         return seen
 
-    assert asyncio.run(run()) == [("woken", 0)]
+    assert len(asyncio.run(run())) == 1  # one batch with events: one hand-over
 
 
 class _Clock:

@@ -1,7 +1,8 @@
 """The hub: one task per process that tails the event log and pushes each event to the
 connections subscribed to its object, plus the ephemeral typing fan-out.
 
-Wake-ups: the after-commit callback of this process's writes (`log.on_commit`), PostgreSQL
+Wake-ups: the after-commit hand-over of this process's writes on SQLite (`log.on_commit`: the
+events themselves, so the hub reads back nothing this process wrote, #164), PostgreSQL
 `LISTEN chinwag_realtime` (every process hears every commit), and a short poll (`poll` seconds)
 that finds what other SQLite processes committed (docs/decisions.md #125).
 
@@ -46,10 +47,11 @@ class Hub:
         self._by_object: dict[str, set[Connection]] = {}
         self._by_conversation_typing: dict[str, set[Connection]] = {}
         self._tail: Tail | None = None
+        self._handed: list[SyncEvent] = []  # committed by this process, not yet delivered (SQLite)
 
     async def start(self) -> None:
         self._tail = await Tail.start(self._db)
-        event_log.on_commit(self.wake)
+        event_log.on_commit(self._committed)
         self._tasks.append(asyncio.create_task(self._run(), name="chinwag-realtime-hub"))
         if isinstance(self._db, PostgresDatabase) and self._db.listen is not None:  # else: the poll
             self._listener = Listener(
@@ -61,7 +63,7 @@ class Hub:
             self._tasks.append(asyncio.create_task(self._listener.run(), name="chinwag-realtime-listen"))
 
     async def stop(self) -> None:
-        event_log.off_commit(self.wake)
+        event_log.off_commit(self._committed)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -73,6 +75,10 @@ class Hub:
             self._listener = None
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def _committed(self, events: list[SyncEvent]) -> None:
+        self._handed += events
         self._wake.set()
 
     # -- subscriptions ---------------------------------------------------------------------
@@ -112,6 +118,14 @@ class Hub:
 
     async def drain(self) -> None:
         assert self._tail is not None
+        handed, self._handed = self._handed, []
+        if handed and not self._by_object and self._tail.in_commit_order:
+            self._tail.skip_to(handed[-1].id)  # nobody's here (below); and every id up to it committed
+            return
+        if handed and (fresh := self._tail.take(handed)) is not None:
+            for event in fresh:  # what this process committed, as written: nothing to read back
+                self.deliver(event)
+            return
         if not self._by_object and self._tail.in_commit_order:
             # Nobody here subscribes to anything (a REST-only server, or its clients are on other
             # workers): the events are nobody's here, and reading and decoding them after every

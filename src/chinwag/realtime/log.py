@@ -79,6 +79,12 @@ def _event(row: Row) -> SyncEvent:
     )
 
 
+def _written(id_: int, e: repo.NewEvent, date: str) -> SyncEvent:
+    """An event as its writer made it: the same as `_event` of its row, with no JSON to decode."""
+    kind = e.object_type
+    return SyncEvent(id_, e.account_sid, e.object_sid, kind, e.event_type, e.item_key, e.item_index, e.data, date)
+
+
 async def after(db: Database, after_id: int, limit: int) -> list[SyncEvent]:
     """Events with id > `after_id` that are visible now, in id order (the hub: use `Tail`)."""
     async with db.read() as tx:
@@ -99,15 +105,27 @@ async def newest_id(db: Database) -> int:
         return await repo.newest_id(tx)
 
 
-def on_commit(callback: Callable[[], None]) -> None:
-    """Call `callback` (no arguments, on the event loop) after every SQLite write batch of THIS
-    process that added events. Other processes and PostgreSQL: LISTEN on `NOTIFY_CHANNEL`, and
-    poll now and then (SQLite has no cross-process notification)."""
-    repo.listen(callback)
+# The repository's receivers made for `on_commit`'s callbacks, to remove them again.
+_receivers: dict[Callable[[list[SyncEvent]], None], Callable[[list[repo.Committed]], None]] = {}
 
 
-def off_commit(callback: Callable[[], None]) -> None:
-    repo.unlisten(callback)
+def on_commit(callback: Callable[[list[SyncEvent]], None]) -> None:
+    """Call `callback` on the event loop with the events of every SQLite write batch of THIS
+    process once it has committed, in id order, as written (nothing is read back). Other
+    processes and PostgreSQL: LISTEN on `NOTIFY_CHANNEL`, and poll now and then (SQLite has no
+    cross-process notification)."""
+
+    def receive(committed: list[repo.Committed]) -> None:
+        callback([_written(*c) for c in committed])
+
+    _receivers[callback] = receive
+    repo.listen(receive)
+
+
+def off_commit(callback: Callable[[list[SyncEvent]], None]) -> None:
+    receive = _receivers.pop(callback, None)
+    if receive is not None:
+        repo.unlisten(receive)
 
 
 class Tail:
@@ -133,6 +151,20 @@ class Tail:
         """Ids become visible in id order (SQLite: one writer at a time), so every id at or below
         the newest visible one has committed: nothing can appear below it later."""
         return self.gap_wait == 0.0
+
+    def take(self, events: list[SyncEvent]) -> list[SyncEvent] | None:
+        """Events this process committed, handed over in commit order (`on_commit`): those past the
+        cursor, which moves past them, if they follow it without a hole. None when there is one
+        (another process committed in between, or the log is not in commit order): read instead."""
+        if not self.in_commit_order:
+            return None
+        fresh = [e for e in events if e.id > self.cursor]
+        for expected, e in enumerate(fresh, self.cursor + 1):
+            if e.id != expected:
+                return None
+        if fresh:
+            self.cursor = fresh[-1].id
+        return fresh
 
     def skip_to(self, newest: int) -> None:
         """Every event up to `newest` is handed out (to nobody); only `in_commit_order`."""

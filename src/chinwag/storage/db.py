@@ -119,6 +119,7 @@ class _Slot:
         self.writer = GroupCommit(write_conn, write_tx)
         write_tx.on_commit = self.writer.after_commit
         write_tx.defer = self.writer.defer
+        write_tx.hand_over = self.writer.hand_over
 
     async def close(self) -> None:
         await self.writer.close()

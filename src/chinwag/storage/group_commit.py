@@ -22,11 +22,18 @@ order. Outside any savepoint, SQLite keeps no copy of the pages they change for 
 the event loop, they cost the requests' thread nothing; in one `executemany`, the batch's rows go
 into each table and index together (bench/webhooks.py; docs/decisions.md #161). Should one fail,
 the batch fails like a failed COMMIT.
+
+Values a request hands over with `hand_over` (the realtime events it wrote, with their ids) follow
+the same path the other way: kept with the request's savepoint, joined to the batch when it is
+released, dropped when it rolls back, and given to their callback once the batch has committed,
+all of a batch's in one call, in commit order (the realtime hub then needs no read of what this
+process wrote; docs/decisions.md #164).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +42,10 @@ from typing import Any, Generic, TypeVar
 
 from chinwag.storage.faults import monitor
 
+log = logging.getLogger("chinwag.storage")
 T = TypeVar("T")
 Deferred = tuple[str, tuple[Any, ...]]  # a statement and its arguments (`Tx.at_commit`)
+Receiver = Callable[[list[Any]], None]  # takes the values a committed batch handed over (`hand_over`)
 
 
 class BatchLost(sqlite3.OperationalError):
@@ -58,6 +67,8 @@ class GroupCommit(Generic[T]):
         self._hooked: tuple[asyncio.Future[None] | None, set[Callable[[], None]]] = (None, set())
         self._request_later: list[Deferred] = []  # the running request's `at_commit` statements
         self._batch_later: dict[str, list[tuple[Any, ...]]] = {}  # the open batch's, by statement
+        self._request_handed: list[tuple[Receiver, Any]] = []  # the running request's `hand_over` values
+        self._batch_handed: dict[Receiver, list[Any]] = {}  # the open batch's, by receiver, in order
         # Waiting for another process's write lock is done here, off SQLite's busy handler, which
         # sleeps with the event loop blocked (and in steps of up to 100 ms): see `begin`.
         self._busy_limit = float(conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
@@ -78,6 +89,7 @@ class GroupCommit(Generic[T]):
             if batch is None:  # lost meanwhile (see _Transaction.__aexit__)
                 return
             later, self._batch_later = self._batch_later, {}
+            handed, self._batch_handed = self._batch_handed, {}
             loop = asyncio.get_running_loop()
             try:
                 await loop.run_in_executor(self._syncer, self._commit, later)
@@ -93,6 +105,11 @@ class GroupCommit(Generic[T]):
                 batch.set_result(None)
                 if self._batch_wrote:
                     monitor.write_committed()  # a fault (disk full, ...) is over, if there was one
+                for receiver, values in handed.items():
+                    try:
+                        receiver(values)
+                    except Exception:  # the commit stands; a receiver's fault is its own
+                        log.exception("a group-commit receiver failed")
 
     def _commit(self, later: dict[str, list[tuple[Any, ...]]]) -> None:
         """On the commit thread (the loop holds `lock`, so the connection is this thread's)."""
@@ -104,6 +121,11 @@ class GroupCommit(Generic[T]):
         """`Tx.at_commit` inside `transaction()`: kept with the request until its savepoint is
         released (a request that fails takes its statements with it)."""
         self._request_later.append((sql, args))
+
+    def hand_over(self, receiver: Receiver, value: Any) -> None:
+        """`Tx.hand_over` inside `transaction()`: `receiver` gets `value` once the batch has
+        committed, if the request's savepoint was released (with the batch's other values for it)."""
+        self._request_handed.append((receiver, value))
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once the open batch (the caller's, inside `transaction()`) has committed;
@@ -154,6 +176,7 @@ class GroupCommit(Generic[T]):
         """The batch's transaction is gone: everyone in it fails rather than hear 'committed'."""
         batch, self._batch = self._batch, None
         self._batch_later = {}
+        self._batch_handed = {}
         if batch is not None and not batch.done():
             batch.set_exception(BatchLost("the batch transaction was rolled back by SQLite"))
             batch.exception()
@@ -180,6 +203,7 @@ class _Transaction(Generic[T]):
                 group._batch = asyncio.get_running_loop().create_future()
             group.conn.execute("SAVEPOINT request")
             group._request_later = []
+            group._request_handed = []
             self._changes = group.conn.total_changes  # rolled-back changes count too: compare on success
         except BaseException:
             group._settle()  # the batch, if any, goes on without this request
@@ -195,12 +219,15 @@ class _Transaction(Generic[T]):
         conn = group.conn
         try:
             later, group._request_later = group._request_later, []
+            handed, group._request_handed = group._request_handed, []
             if exc_type is None:
                 conn.execute("RELEASE request")
                 if conn.total_changes != self._changes or later:
                     group._batch_wrote = True
                 for sql, args in later:
                     group._batch_later.setdefault(sql, []).append(args)
+                for receiver, value in handed:
+                    group._batch_handed.setdefault(receiver, []).append(value)
             elif conn.in_transaction:
                 conn.execute("ROLLBACK TO request")
                 conn.execute("RELEASE request")

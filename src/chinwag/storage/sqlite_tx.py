@@ -17,7 +17,7 @@ Row = Any  # sqlite3.Row: indexes by column name
 
 
 class SqliteTx:
-    __slots__ = ("_conn", "_plain", "defer", "on_commit")
+    __slots__ = ("_conn", "_plain", "defer", "hand_over", "on_commit")
     engine = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -27,6 +27,9 @@ class SqliteTx:
         self.on_commit: Callable[[Callable[[], None]], None] | None = None
         # A write connection's: hand a statement to the batch, to run before its COMMIT (`at_commit`).
         self.defer: Callable[[str, tuple[Any, ...]], None] | None = None
+        # A write connection's: give a value to a receiver once the batch has committed, if this
+        # request's savepoint was kept (GroupCommit.hand_over). None on reads.
+        self.hand_over: Callable[[Callable[[list[Any]], None], Any], None] | None = None
         # Plain tuples for `values`: a sqlite3.Row per row costs more to make, and its name lookups
         # more to read, which a 50-row list page pays 50 times (bench: list-users).
         self._plain = conn.cursor()

@@ -5,8 +5,9 @@ Writers add a change's events with ONE statement (`insert`, a multi-row INSERT),
 change's own transaction, after the statement that locked the changed row: the lock is what keeps
 one object's event ids in commit order on PostgreSQL (see `realtime/log.py`). The same statement
 wakes the readers after commit: on PostgreSQL its RETURNING calls `pg_notify` (PostgreSQL folds
-the repeats into one notification per transaction, sent at COMMIT); on SQLite the write
-transaction's group-commit batch runs `wake` once it has committed.
+the repeats into one notification per transaction, sent at COMMIT); on SQLite its RETURNING gives
+the new ids, and the write transaction's group-commit batch hands the events, ids and all, to this
+process's receivers (`listen`) once it has committed.
 """
 
 from __future__ import annotations
@@ -40,22 +41,27 @@ class NewEvent:
     data: Any  # JSON-able: item data, the whole document, or None (removals)
 
 
-# In-process listeners (SQLite): called after a batch holding events has committed.
-_listeners: list[Callable[[], None]] = []
+# An event this process committed, as its writer knew it: (id, the event, date_created).
+Committed = tuple[int, NewEvent, str]
+
+# In-process receivers (SQLite): given every batch's events once it has committed, in id order.
+_receivers: list[Callable[[list[Committed]], None]] = []
 
 
-def listen(callback: Callable[[], None]) -> None:
-    _listeners.append(callback)
+def listen(receiver: Callable[[list[Committed]], None]) -> None:
+    _receivers.append(receiver)
 
 
-def unlisten(callback: Callable[[], None]) -> None:
-    if callback in _listeners:
-        _listeners.remove(callback)
+def unlisten(receiver: Callable[[list[Committed]], None]) -> None:
+    if receiver in _receivers:
+        _receivers.remove(receiver)
 
 
-def wake() -> None:
-    for callback in list(_listeners):
-        callback()
+def _committed(handed: list[list[Committed]]) -> None:
+    """A batch's events, one list per `insert` of its requests, in the order they ran."""
+    events = [c for change in handed for c in change]
+    for receiver in list(_receivers):
+        receiver(events)
 
 
 async def insert(tx: Tx, events: Sequence[NewEvent], date: str) -> None:
@@ -70,10 +76,14 @@ async def insert(tx: Tx, events: Sequence[NewEvent], date: str) -> None:
     if tx.engine == "postgresql":
         await tx.run(sql + _NOTIFY, *args)
         return
-    await tx.run(sql, *args)
-    on_commit: Callable[[Callable[[], None]], None] | None = getattr(tx, "on_commit", None)
-    if on_commit is not None:  # None: a bare connection (tests, tools) with nobody to wake
-        on_commit(wake)
+    hand_over: Callable[..., None] | None = getattr(tx, "hand_over", None)
+    if hand_over is None or not _receivers:  # a bare connection (tests, tools), or nobody to tell
+        await tx.run(sql, *args)
+        return
+    # The ids, so that this process's realtime hub is handed the events after COMMIT instead of
+    # reading them back (docs/decisions.md #164). One statement's rows get increasing ids.
+    ids = sorted(row[0] for row in await tx.values(sql + " RETURNING id", *args))
+    hand_over(_committed, [(i, e, date) for i, e in zip(ids, events, strict=True)])
 
 
 async def after(tx: Tx, after_id: int, limit: int) -> list[Row]:
