@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from chinwag.storage.db import SqliteDatabase, Tx
+from chinwag.storage.sqlite_tx import SqliteTx
 
 
 class Boom(Exception):
@@ -282,10 +283,15 @@ def test_a_failing_at_commit_statement_fails_the_whole_batch(tmp_path: Path) -> 
     assert _rows(path, "log") == [3, 4]
 
 
+def _hand_over(tx: Tx) -> Callable[[Callable[[list[Any]], None], Any], None]:
+    assert isinstance(tx, SqliteTx) and tx.hand_over is not None
+    return tx.hand_over
+
+
 async def _insert_handing(db: SqliteDatabase, n: int, got: list[list[Any]], fail: bool = False) -> int:
     async with db.write() as tx:
         await tx.run("INSERT INTO t (n) VALUES (?)", n)
-        hand_over = getattr(tx, "hand_over")
+        hand_over = _hand_over(tx)
         hand_over(got.append, n)
         hand_over(got.append, -n)
         if fail:
@@ -323,7 +329,7 @@ def test_a_failing_batch_hands_nothing_over(tmp_path: Path) -> None:
 
     async def handing_then_failing_at_commit(db: SqliteDatabase, n: int) -> int:
         async with db.write() as tx:
-            getattr(tx, "hand_over")(got.append, n)
+            _hand_over(tx)(got.append, n)
             await tx.at_commit("INSERT INTO log (n) VALUES (?)", n)  # 100 fails the batch's CHECK
         return n
 
