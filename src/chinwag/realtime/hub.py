@@ -119,24 +119,22 @@ class Hub:
     async def drain(self) -> None:
         assert self._tail is not None
         handed, self._handed = self._handed, []
-        if handed and not self._by_object and self._tail.in_commit_order:
-            self._tail.skip_to(handed[-1].id)  # nobody's here (below); and every id up to it committed
-            return
-        if handed and (fresh := self._tail.take(handed)) is not None:
-            for event in fresh:  # what this process committed, as written: nothing to read back
-                self.deliver(event)
-            return
         if not self._by_object and self._tail.in_commit_order:
             # Nobody here subscribes to anything (a REST-only server, or its clients are on other
             # workers): the events are nobody's here, and reading and decoding them after every
             # commit was a tenth of what a message post cost (bench/realtime.py; decisions #163).
-            # Move past them. If a client subscribed meanwhile, read as usual instead: its replay
-            # may have read before an event committed that the hub must then hand it. (One that
-            # came and went meanwhile needs nothing.)
-            newest = await event_log.newest_id(self._db)
+            # Move past them: to the last one handed over (every id up to it has committed), or
+            # after a poll to the newest id. If a client subscribed while that was asked, read as
+            # usual instead: its replay may have read before an event committed that the hub must
+            # then hand it. (One that came and went meanwhile needs nothing.)
+            newest = handed[-1].id if handed else await event_log.newest_id(self._db)
             if not self._by_object:
                 self._tail.skip_to(newest)
                 return
+        if handed and (fresh := self._tail.take(handed)) is not None:
+            for event in fresh:  # what this process committed, as written: nothing to read back
+                self.deliver(event)
+            return
         while True:
             events = await self._tail.read(self._db, BATCH)
             for event in events:

@@ -117,7 +117,6 @@ class _Slot:
         write_conn = connect_sqlite(path, any_thread=True, synchronous=synchronous)
         write_tx = SqliteTx(write_conn)
         self.writer = GroupCommit(write_conn, write_tx)
-        write_tx.on_commit = self.writer.after_commit
         write_tx.defer = self.writer.defer
         write_tx.hand_over = self.writer.hand_over
 

@@ -12,24 +12,22 @@ from collections.abc import Callable
 from typing import Any
 
 from chinwag.storage.dialect import ReferenceGone, UniqueViolation
+from chinwag.storage.group_commit import Receiver
 
 Row = Any  # sqlite3.Row: indexes by column name
 
 
 class SqliteTx:
-    __slots__ = ("_conn", "_plain", "defer", "hand_over", "on_commit")
+    __slots__ = ("_conn", "_plain", "defer", "hand_over")
     engine = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        # A write connection's: call a callback once the open group-commit batch has committed
-        # (the realtime log wakes its readers so, storage/repos/realtime_events.py). None on reads.
-        self.on_commit: Callable[[Callable[[], None]], None] | None = None
         # A write connection's: hand a statement to the batch, to run before its COMMIT (`at_commit`).
         self.defer: Callable[[str, tuple[Any, ...]], None] | None = None
         # A write connection's: give a value to a receiver once the batch has committed, if this
         # request's savepoint was kept (GroupCommit.hand_over). None on reads.
-        self.hand_over: Callable[[Callable[[list[Any]], None], Any], None] | None = None
+        self.hand_over: Callable[[Receiver, Any], None] | None = None
         # Plain tuples for `values`: a sqlite3.Row per row costs more to make, and its name lookups
         # more to read, which a 50-row list page pays 50 times (bench: list-users).
         self._plain = conn.cursor()
