@@ -9,31 +9,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from chinwag.domain.access_tokens import ChatGrant
 from chinwag.realtime import log
 from chinwag.realtime.hub import Hub
 from chinwag.storage import migrate
 from chinwag.storage.db import SqliteDatabase
 from chinwag.storage.repos import realtime_events as repo
 from chinwag.storage.repos.realtime_events import NewEvent
-
-
-class _Socket:
-    """What the hub needs of a connection: who it is, what it subscribed to, what it was sent."""
-
-    def __init__(self) -> None:
-        self.grant = ChatGrant("AC1", "SK1", "alice", "IS1", expires_at=0.0, token="")
-        self.user_sid = "US1"
-        self.subscribed: set[str] = set()
-        self.replaying: dict[str, list[Any]] = {}
-        self.pushed: list[tuple[int, int]] = []  # (event id, item index)
-
-    def notify(self, message_type: str, payload: bytes) -> None:
-        event = orjson.loads(payload)["event"]
-        self.pushed.append((event["id"], event["item_index"]))
+from tests.support.hub import RecordingSocket, counting_reads
 
 
 async def _post(db: SqliteDatabase, *indexes: int) -> None:
@@ -62,18 +46,6 @@ def db_path(tmp_path: Path) -> str:
     return str(path)
 
 
-def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    reads: list[int] = []
-    real_read = log.Tail.read
-
-    async def counting_read(self: log.Tail, db: Any, limit: int = 500) -> list[log.SyncEvent]:
-        reads.append(self.cursor)
-        return await real_read(self, db, limit)
-
-    monkeypatch.setattr(log.Tail, "read", counting_read)
-    return reads
-
-
 def _run(db_path: str, scenario: Any) -> list[tuple[int, int]]:
     """`scenario(db, hub)` with a hub that is handed this process's commits but whose drains the
     test makes (its own loop would drain on every hand-over and hide what one drain does)."""
@@ -84,7 +56,7 @@ def _run(db_path: str, scenario: Any) -> list[tuple[int, int]]:
         hub = Hub(db, poll=60)
         hub._tail = await log.Tail.start(db)
         log.on_commit(hub._committed)
-        socket = _Socket()
+        socket = RecordingSocket()
         hub.subscribe(socket, "CH1.msgs")  # type: ignore[arg-type]
         try:
             await scenario(db, hub)
@@ -99,7 +71,7 @@ def _run(db_path: str, scenario: Any) -> list[tuple[int, int]]:
 def test_what_this_process_commits_is_pushed_without_reading_the_log(
     db_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads = _counting_reads(monkeypatch)
+    reads = counting_reads(monkeypatch)
 
     async def scenario(db: SqliteDatabase, hub: Hub) -> None:
         await _post(db, 0, 1)
@@ -115,7 +87,7 @@ def test_what_this_process_commits_is_pushed_without_reading_the_log(
 def test_another_process_writing_in_between_makes_the_hub_read_and_nothing_comes_twice(
     db_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads = _counting_reads(monkeypatch)
+    reads = counting_reads(monkeypatch)
 
     async def scenario(db: SqliteDatabase, hub: Hub) -> None:
         await _post(db, 0)

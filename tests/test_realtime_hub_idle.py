@@ -8,31 +8,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from chinwag.domain.access_tokens import ChatGrant
 from chinwag.realtime import log
 from chinwag.realtime.hub import Hub
 from chinwag.storage import migrate
 from chinwag.storage.db import SqliteDatabase
 from chinwag.storage.repos import realtime_events as repo
 from chinwag.storage.repos.realtime_events import NewEvent
-
-
-class _Socket:
-    """What the hub needs of a connection (realtime/session.py's Connection): who it is, what it
-    subscribed to, and a notify that records what was pushed."""
-
-    def __init__(self) -> None:
-        self.grant = ChatGrant("AC1", "SK1", "alice", "IS1", expires_at=0.0, token="")
-        self.user_sid = "US1"
-        self.subscribed: set[str] = set()
-        self.replaying: dict[str, list[Any]] = {}
-        self.pushed: list[int] = []
-
-    def notify(self, message_type: str, payload: bytes) -> None:
-        self.pushed.append(orjson.loads(payload)["event"]["item_index"])
+from tests.support.hub import RecordingSocket, counting_reads
 
 
 async def _post(db: SqliteDatabase, n: int) -> None:
@@ -58,14 +42,7 @@ def db_path(tmp_path: Path) -> str:
 def test_an_idle_hub_skips_the_events_and_a_later_subscriber_hears_the_next(
     db_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    read: list[int] = []
-    real_read = log.Tail.read
-
-    async def counting_read(self: log.Tail, db: Any, limit: int = 500) -> list[log.SyncEvent]:
-        read.append(self.cursor)
-        return await real_read(self, db, limit)
-
-    monkeypatch.setattr(log.Tail, "read", counting_read)
+    read = counting_reads(monkeypatch)
 
     async def run() -> list[int]:
         db = SqliteDatabase(db_path)
@@ -76,11 +53,11 @@ def test_an_idle_hub_skips_the_events_and_a_later_subscriber_hears_the_next(
                 await _post(db, n)
                 await hub.drain()
             assert read == []  # nobody subscribed: nothing was read
-            socket = _Socket()
+            socket = RecordingSocket()
             hub.subscribe(socket, "CH1.msgs")  # type: ignore[arg-type]
             await _post(db, 4)
             await hub.drain()
-            return socket.pushed
+            return socket.indexes
         finally:
             await db.close()
 
@@ -98,7 +75,7 @@ def test_a_subscription_made_while_the_idle_hub_looks_hears_what_commits_meanwhi
         db = SqliteDatabase(db_path)
         await db.start()
         hub = await _hub(db)
-        socket = _Socket()
+        socket = RecordingSocket()
         real_newest = log.newest_id
 
         async def newest_while_a_client_subscribes(database: Any) -> int:
@@ -109,7 +86,7 @@ def test_a_subscription_made_while_the_idle_hub_looks_hears_what_commits_meanwhi
         monkeypatch.setattr(log, "newest_id", newest_while_a_client_subscribes)
         try:
             await hub.drain()
-            return socket.pushed
+            return socket.indexes
         finally:
             await db.close()
 
