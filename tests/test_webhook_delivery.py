@@ -16,7 +16,7 @@ import pytest
 from chinwag import bootstrap
 from tests.conftest import Account, Running, make_client, serving
 from tests.support.receiver import Answer, Received, receiving
-from tests.support.servers import Server, free_port, pg_schema
+from tests.support.servers import Server, free_port, pg_execute, pg_role_schema, pg_schema
 from tests.support.webhooks import ALLOW_LOOPBACK, HOOK_ENV, Hooked, assert_signed, server_log
 
 ON = "true"
@@ -293,3 +293,37 @@ def test_the_delivery_process_is_started_again_and_dies_with_its_server(tmp_path
         server.process.wait()
         server.process = None
         assert _gone(second), "the delivery process outlived its server"
+
+
+def test_the_delivery_process_waits_for_a_database_that_refuses_it(tmp_path: Path) -> None:
+    """PostgreSQL refuses new connections (at max_connections, here for the server's role) just
+    when the delivery process starts again: it says so once, without a traceback, keeps trying
+    (it is not restarted each second), and delivers what waited once it is let in."""
+    with receiving() as receiver, pg_role_schema() as (url, role):
+        server = Server(url, free_port(), tmp_path / "server.log", HOOK_ENV, ALLOW_LOOPBACK)
+        server.start()
+        try:
+            account = Account(*bootstrap.create_account(url))
+            twilio = make_client(server.url, account).conversations.v1
+            twilio.configuration.webhooks().update(filters=["onMessageAdded"], post_webhook_url=receiver.url + "/r")
+            conv = twilio.conversations.create(friendly_name="refused")
+            twilio.conversations(conv.sid).messages.create(body="before", x_twilio_webhook_enabled=ON)
+            receiver.wait_for(1)
+            time.sleep(1)  # its outcome recorded
+            # Connections already open stay; every new one of the role is refused (SQLSTATE 53300).
+            pg_execute(f"ALTER ROLE {role} CONNECTION LIMIT 0")
+            first = _delivery_process(server)
+            os.kill(first, signal.SIGKILL)
+            assert _gone(first)
+            twilio.conversations(conv.sid).messages.create(body="while refused", x_twilio_webhook_enabled=ON)
+            time.sleep(4)  # the supervisor's restart after 1 s, then a few tries of the new process
+            log = Path(server.log_path).read_text(errors="replace")
+            assert "in the webhook delivery process" in log and "too many connections" in log
+            assert "Traceback" not in log
+            assert log.count("the webhook delivery process exited") == 1  # the kill; the new one waits
+            assert len(receiver.requests) == 1
+            pg_execute(f"ALTER ROLE {role} CONNECTION LIMIT -1")
+            got = receiver.wait_for(2, timeout=20)
+            assert [r.params["Body"] for r in got] == ["before", "while refused"]
+        finally:
+            server.stop()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -41,7 +42,9 @@ def postgres_reachable() -> bool:
         return False
 
 
-def _pg(sql: str) -> None:
+def pg_execute(sql: str) -> None:
+    """One statement on the test database, as its superuser."""
+
     async def run() -> None:
         conn = await asyncpg.connect(PG_BASE)
         try:
@@ -55,22 +58,45 @@ def _pg(sql: str) -> None:
 def new_pg_schema() -> tuple[str, str]:
     """A fresh schema inside the `test` database; returns (schema, chinwag database URL)."""
     schema = "chinwag_t_" + uuid.uuid4().hex[:12]
-    _pg(f"CREATE SCHEMA {schema}")
+    pg_execute(f"CREATE SCHEMA {schema}")
     return schema, f"{PG_BASE}?search_path={schema}"
 
 
 def drop_pg_schema(schema: str) -> None:
-    _pg(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@contextmanager
+def pg_role_schema() -> Iterator[tuple[str, str]]:
+    """A fresh schema owned by a login role of its own; yields (chinwag database URL connecting as
+    that role, the role). A test can then refuse that role's new connections (`ALTER ROLE ...
+    CONNECTION LIMIT 0`) as a full server would, without touching anybody else's. Both dropped after."""
+    _require_postgres()
+    name = "chinwag_r_" + uuid.uuid4().hex[:12]
+    pg_execute(f"CREATE ROLE {name} LOGIN")
+    pg_execute(f"CREATE SCHEMA {name} AUTHORIZATION {name}")
+    base = urlsplit(PG_BASE)
+    url = urlunsplit(base._replace(netloc=f"{name}@{base.hostname}:{base.port or 5432}", query=f"search_path={name}"))
+    try:
+        yield url, name
+    finally:
+        pg_execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'")
+        pg_execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        pg_execute(f"DROP ROLE IF EXISTS {name}")
+
+
+def _require_postgres() -> None:
+    if not postgres_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
 
 
 @contextmanager
 def pg_schema() -> Iterator[str]:
     """The database URL of a fresh schema, dropped after. Without the server the test is skipped,
     or fails under CI (CI=true), where PostgreSQL is required."""
-    if not postgres_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    _require_postgres()
     schema, url = new_pg_schema()
     try:
         yield url

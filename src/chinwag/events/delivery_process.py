@@ -29,11 +29,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chinwag import logs
 from chinwag.config import load_settings
+from chinwag.core import tasks
 from chinwag.events import wake
 from chinwag.storage import faults
+
+if TYPE_CHECKING:
+    from chinwag.storage.db import Database
 
 log = logging.getLogger("chinwag.webhooks")
 
@@ -45,6 +50,7 @@ _PR_SET_PDEATHSIG = 1
 # tens of milliseconds more latency.
 SQLITE_COALESCE = 0.1
 SHUTDOWN_GRACE = 5.0  # seconds the process may take to stop before it exits regardless
+START_RETRY = 1.0  # seconds between tries to reach a database that refused the process's connections
 # The process's niceness (docs/decisions.md #160). Delivering is background work: when every core
 # is busy the kernel gives the workers' requests about ten times its share of CPU, the outbox holds
 # what could not go out yet, and it drains as soon as a core is idle. At equal priority a busy
@@ -115,6 +121,25 @@ def start_beside_workers() -> Supervisor | None:
     return supervisor
 
 
+async def _start_when_reachable(db: Database, stop: asyncio.Event) -> bool:
+    """Open the database's connections, trying again every START_RETRY seconds while it refuses
+    them (PostgreSQL down or at max_connections): the outbox keeps what waits meanwhile, and the
+    fault is reported once per interval like any other, not as a traceback and a restart a second
+    (docs/decisions.md #165).
+    False: told to stop before it could start."""
+    while not stop.is_set():
+        try:
+            await db.start()
+            return True
+        except Exception as exc:
+            fault = faults.classify(exc)
+            if fault is None:
+                raise  # not the database's condition: a bug, reported in full
+            faults.monitor.record(fault)
+        await tasks.woken_or_after(stop, START_RETRY)
+    return False
+
+
 async def _serve() -> None:
     from chinwag.core.clock import OffsetClock
     from chinwag.core.sids import SidFactory
@@ -130,16 +155,17 @@ async def _serve() -> None:
         # group commits wait for, and what it writes (outcomes, leases) may be lost to a power cut
         # at the price of a delivery sent twice (docs/decisions.md #160).
         db.synchronous = "NORMAL"
-    await db.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if not await _start_when_reachable(db, stop):
+        return
     deps = Deps(OffsetClock(settings.clock_offset), SidFactory(None))
     coalesce = SQLITE_COALESCE if isinstance(db, SqliteDatabase) else COALESCE
     events = Events.for_settings(db, deps, settings, coalesce=coalesce)
     listener = wake.listen(wake.path_for(os.getppid()), events.dispatcher.wake)
     events.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:
