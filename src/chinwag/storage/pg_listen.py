@@ -44,18 +44,24 @@ class Listener:
     async def run(self) -> None:
         import asyncpg
 
+        down = False  # said so already: a database refusing connections for minutes is one line, not one per try
         while True:
             try:
                 self._conn = await asyncpg.connect(self._dsn, server_settings=self._settings)
                 for channel, callback in self._channels.items():
                     await self._conn.add_listener(channel, _calling(callback))
+                if down:
+                    log.warning("%s LISTEN connection back", self._what)
+                    down = False
                 self._listening()
                 while not self._conn.is_closed():
                     await asyncio.sleep(5)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("%s LISTEN connection lost (%s); polling meanwhile", self._what, exc)
+                if not down:
+                    log.warning("%s LISTEN connection lost (%s); polling meanwhile", self._what, exc)
+                    down = True
                 await asyncio.sleep(2)
 
     async def close(self) -> None:
