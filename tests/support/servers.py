@@ -104,6 +104,20 @@ def pg_schema() -> Iterator[str]:
         drop_pg_schema(schema)
 
 
+# Connections of each test server's pool per worker on PostgreSQL, unless its URL says otherwise.
+# chinwag's default (10) is for a server with the database to itself; the suite has a dozen servers
+# up at once on one PostgreSQL (max_connections 100): each xdist worker's session servers, module
+# clusters, pgbouncer. A request waits for a free connection, so fewer change no outcome; where a
+# request held one connection while waiting for another, a small pool would show it as a hang.
+TEST_POOL_SIZE = 4
+
+
+def with_test_pool(url: str) -> str:
+    if not url.startswith("postgresql") or "pool_size=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}pool_size={TEST_POOL_SIZE}"
+
+
 @dataclass
 class Server:
     database_url: str
@@ -134,7 +148,7 @@ class Server:
             "--port",
             str(self.port),
             "--database",
-            self.database_url,
+            with_test_pool(self.database_url),
             *self.extra_args,
         ]
         log = self.log_path.open("ab")
