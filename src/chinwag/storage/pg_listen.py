@@ -62,6 +62,7 @@ class Listener:
                 if not down:
                     log.warning("%s LISTEN connection lost (%s); polling meanwhile", self._what, exc)
                     down = True
+                await self.close()  # a connection whose LISTEN failed is not kept open beside the next
                 await asyncio.sleep(2)
 
     async def close(self) -> None:
